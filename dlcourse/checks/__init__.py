@@ -1,0 +1,131 @@
+"""Public checks: immediate feedback for every graded exercise.
+
+Each chapter has a module ``dlcourse.checks.chNN`` that registers its exercises
+with :func:`exercise`. A check receives ``run(probe, *inputs)``, which calls
+``probe(target, *inputs)`` wherever the student's code lives: directly in the
+notebook kernel (:func:`check`), or inside the autograder's sandbox, where only
+plain tensors come back. Checks compare with PyTorch's own functions and with
+hand-worked values, never with the student's globals.
+"""
+from __future__ import annotations
+
+import copy
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from dlcourse.compare import CheckFailure
+
+
+class NotAttempted(Exception):
+    """The exercise still raises ``NotImplementedError``."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded exercise: its nbgrader ``grade_id`` and the name it defines."""
+    grade_id: str
+    target: str
+    title: str
+    check: Callable
+    uses: tuple[str, ...] = field(default=())  # grade_ids of exercises its code may call
+    time_limit_s: float = 30.0
+
+
+EXERCISES: dict[str, Exercise] = {}
+
+
+def exercise(grade_id: str, target: str, title: str, uses: tuple[str, ...] = (),
+             time_limit_s: float = 30.0):
+    """Register the decorated function as the public check of ``grade_id``."""
+    def register(fn):
+        EXERCISES[grade_id] = Exercise(grade_id, target, title, fn, tuple(uses), time_limit_s)
+        return fn
+    return register
+
+
+def chapter_of(grade_id: str) -> str:
+    """``"ch04_conv2d"`` -> ``"ch04"``."""
+    return grade_id.split("_", 1)[0]
+
+
+def get_exercise(grade_id: str) -> Exercise:
+    """Look up an exercise, importing its chapter's check module on first use."""
+    if grade_id not in EXERCISES:
+        try:
+            importlib.import_module(f"dlcourse.checks.{chapter_of(grade_id)}")
+        except ModuleNotFoundError:
+            pass
+    if grade_id not in EXERCISES:
+        raise KeyError(f"unknown exercise {grade_id!r}")
+    return EXERCISES[grade_id]
+
+
+def exercises_of(chapter: str) -> list[Exercise]:
+    """All registered exercises of a chapter (e.g. ``"ch01"``), in definition order."""
+    importlib.import_module(f"dlcourse.checks.{chapter}")
+    return [e for g, e in EXERCISES.items() if chapter_of(g) == chapter]
+
+
+# --- probes: module-level functions, so the sandbox can import them by name ---
+
+def call(fn, *args):
+    """The default probe: call the student's function with the inputs."""
+    return fn(*args)
+
+
+def probe_name(probe: Callable) -> str:
+    """``module:qualname`` of a probe, as sent to the sandbox."""
+    return f"{probe.__module__}:{probe.__qualname__}"
+
+
+def resolve_probe(name: str) -> Callable:
+    """Inverse of :func:`probe_name`; only probes inside ``dlcourse`` are allowed."""
+    module, _, qualname = name.partition(":")
+    if not (module == "dlcourse" or module.startswith("dlcourse.")):
+        raise ValueError(f"probe {name!r} is not part of the course library")
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def local_runner(target) -> Callable:
+    """A ``run(probe, *inputs)`` that calls ``target`` in this process."""
+    def run(probe, *inputs):
+        inputs = copy.deepcopy(inputs)  # a student function may modify its inputs in place
+        try:
+            return probe(target, *inputs)
+        except NotImplementedError as exc:
+            raise NotAttempted(str(exc)) from None
+    return run
+
+
+# --- the verdict shown in the notebook ---
+
+class _Verdict(Exception):
+    """Raised after printing a verdict, so nbgrader scores the cell as failed.
+
+    ``_render_traceback_`` makes IPython show only the verdict, not a traceback.
+    """
+
+    def _render_traceback_(self):
+        return [str(self)]
+
+
+def check(grade_id: str, target) -> None:
+    """Run the public check of ``grade_id`` on ``target`` and print the verdict."""
+    ex = get_exercise(grade_id)
+    try:
+        with torch.random.fork_rng():
+            ex.check(local_runner(target))
+    except NotAttempted:
+        raise _Verdict(f"[not attempted] {ex.title}: replace `raise NotImplementedError()` "
+                       "with your code, then run this cell again.") from None
+    except CheckFailure as exc:
+        raise _Verdict(f"[incorrect] {ex.title}: {exc}") from None
+    except Exception as exc:  # the student's code raised: name it, without a traceback
+        raise _Verdict(f"[error] {ex.title}: your code raised {type(exc).__name__}: {exc}") from None
+    print(f"[correct] {ex.title}: all checks passed.")

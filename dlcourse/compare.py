@@ -1,0 +1,97 @@
+"""Strict comparison of results with readable failure messages.
+
+Used by the in-notebook checks and by the autograder alike, so a student sees
+the same wording in both places. Rules: the exact type is checked first, then
+dtype and shape, then values with a tolerance chosen by dtype. NaN is never
+equal to anything and shapes never broadcast.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+# (rtol, atol) per floating dtype; integers and booleans must match exactly.
+TOLERANCES = {
+    torch.float16: (1e-3, 1e-3),
+    torch.bfloat16: (1.6e-2, 1e-2),
+    torch.float32: (1e-5, 1e-6),
+    torch.float64: (1e-7, 1e-9),
+}
+
+
+class CheckFailure(AssertionError):
+    """A result differs from what was expected; the message says how."""
+
+
+def _fmt(x) -> str:
+    if isinstance(x, float):
+        return f"{x:.6g}"
+    return repr(x)
+
+
+def expect_type(got, expected_type, what: str) -> None:
+    """Fail unless ``type(got) is expected_type`` (subclasses do not count)."""
+    if type(got) is not expected_type:
+        raise CheckFailure(
+            f"{what}: expected a {expected_type.__module__}.{expected_type.__qualname__}, "
+            f"got {type(got).__module__}.{type(got).__qualname__}"
+        )
+
+
+def expect_close(got, expected: torch.Tensor, what: str, rtol: float | None = None,
+                 atol: float | None = None, check_dtype: bool = True) -> None:
+    """Fail with a message naming shape, dtype, first wrong index and max error."""
+    expect_type(got, torch.Tensor, what)
+    if check_dtype and got.dtype != expected.dtype:
+        raise CheckFailure(f"{what}: expected dtype {expected.dtype}, got {got.dtype}")
+    if tuple(got.shape) != tuple(expected.shape):
+        raise CheckFailure(
+            f"{what}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
+        )
+    got_c = got.detach().cpu()
+    exp_c = expected.detach().cpu().to(got_c.dtype)
+    if not (got_c.is_floating_point() or got_c.is_complex()):
+        wrong = got_c != exp_c
+        if wrong.any():
+            idx = tuple(int(i) for i in wrong.nonzero()[0])
+            raise CheckFailure(
+                f"{what}: {int(wrong.sum())} of {wrong.numel()} entries differ; first at "
+                f"index {idx}: expected {exp_c[idx].item()}, got {got_c[idx].item()}"
+            )
+        return
+    d_rtol, d_atol = TOLERANCES.get(got_c.dtype, (1e-5, 1e-6))
+    rtol = d_rtol if rtol is None else rtol
+    atol = d_atol if atol is None else atol
+    g, e = got_c.double(), exp_c.double()
+    err = (g - e).abs()
+    bad = ~(err <= atol + rtol * e.abs())  # NaN anywhere makes the entry bad
+    if bad.any():
+        idx = tuple(int(i) for i in bad.nonzero()[0])
+        finite = err[~err.isnan()]
+        max_err = finite.max().item() if finite.numel() else math.nan
+        nan_note = " (NaN in the result)" if g.isnan().any() else ""
+        raise CheckFailure(
+            f"{what}: {int(bad.sum())} of {bad.numel()} entries wrong{nan_note}; first at "
+            f"index {idx}: expected {_fmt(e[idx].item())}, got {_fmt(g[idx].item())}; "
+            f"largest error {_fmt(max_err)} (tolerance rtol={rtol:g}, atol={atol:g})"
+        )
+
+
+def expect_scalar(got, expected: float, what: str, rtol: float = 1e-6, atol: float = 1e-9) -> None:
+    """Fail unless ``got`` is a real number (int/float or 0-d tensor) close to ``expected``."""
+    if isinstance(got, torch.Tensor):
+        if got.numel() != 1:
+            raise CheckFailure(f"{what}: expected a single number, got a tensor of shape "
+                               f"{tuple(got.shape)}")
+        got = got.item()
+    if type(got) not in (int, float) or isinstance(got, bool):
+        raise CheckFailure(f"{what}: expected a number, got {type(got).__qualname__}")
+    if not (abs(got - expected) <= atol + rtol * abs(expected)):  # False for NaN
+        raise CheckFailure(f"{what}: expected {_fmt(float(expected))}, got {_fmt(float(got))}")
+
+
+def expect_equal(got, expected, what: str) -> None:
+    """Exact equality for plain Python values (ints, strings, bools, tuples of them)."""
+    if type(got) is not type(expected) or got != expected:
+        raise CheckFailure(f"{what}: expected {expected!r}, got {got!r}")
