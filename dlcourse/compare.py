@@ -68,8 +68,7 @@ def expect_close(got, expected: torch.Tensor, what: str, rtol: float | None = No
     bad = ~(err <= atol + rtol * e.abs())  # NaN anywhere makes the entry bad
     if bad.any():
         idx = tuple(int(i) for i in bad.nonzero()[0])
-        finite = err[~err.isnan()]
-        max_err = finite.max().item() if finite.numel() else math.nan
+        max_err = math.nan if err.isnan().any() else err.max().item()
         nan_note = " (NaN in the result)" if g.isnan().any() else ""
         raise CheckFailure(
             f"{what}: {int(bad.sum())} of {bad.numel()} entries wrong{nan_note}; first at "

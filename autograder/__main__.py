@@ -1,0 +1,60 @@
+"""Command line: ``python -m autograder PATH... [--out results.json]``.
+
+PATH is a notebook or a folder of notebooks making up one submission. Exit
+status 0 whenever a report was produced, whatever the score; 2 when the input
+cannot be graded (missing path, not a notebook, not from this course); 1 when
+the grader itself failed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from autograder.grade import grade_notebook
+from autograder.notebooks import InvalidSubmission
+from autograder.report import gradescope, table, write_json
+
+
+def submission_notebooks(paths: list[Path]) -> list[Path]:
+    """Expand folders into the notebooks they hold (checkpoints skipped)."""
+    found = []
+    for path in paths:
+        if path.is_dir():
+            notebooks = sorted(p for p in path.glob("*.ipynb"))
+            if not notebooks:
+                raise InvalidSubmission(f"{path}: folder holds no .ipynb notebook")
+            found.extend(notebooks)
+        elif path.exists() and path.suffix != ".ipynb":
+            raise InvalidSubmission(f"{path}: not a notebook (expected a .ipynb file)")
+        else:
+            found.append(path)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", type=Path, help="notebooks or folders of one submission")
+    parser.add_argument("--out", type=Path, help="write Gradescope results.json here")
+    parser.add_argument("--solutions", type=Path, help="folder of master notebooks (default: solutions/)")
+    args = parser.parse_args(argv)
+    try:
+        results = [grade_notebook(p, args.solutions) for p in submission_notebooks(args.paths)]
+    except InvalidSubmission as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    print(table(results))
+    if args.out:
+        write_json(gradescope(results), args.out)
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # a fault of the grader, not of the submission
+        print(f"autograder: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(1)

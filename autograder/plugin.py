@@ -1,0 +1,179 @@
+"""The pytest plugin that connects hidden tests to a submission.
+
+Hidden tests are ordinary pytest functions marked with :func:`exercise`. They get
+two fixtures: ``student`` (the submission's code, in the worker) and
+``reference`` (the master's solution, run here). This plugin records every
+test's outcome, which :mod:`autograder.grade` turns into scores.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import pytest
+import torch
+
+from autograder.notebooks import Submission
+from autograder.sandbox import CellUnavailable, ExerciseRun, NotAttemptedError, StudentFailure, Worker
+from dlcourse.checks import get_exercise, probe_name
+from dlcourse.compare import CheckFailure
+from dlcourse.seed import set_seed
+
+
+def exercise(grade_id: str):
+    """Mark a hidden test as belonging to the exercise ``grade_id``."""
+    return pytest.mark.exercise(grade_id)
+
+
+@dataclass
+class TestOutcome:
+    grade_id: str
+    name: str
+    status: str          # passed / failed / not attempted / error / timeout / crashed
+    message: str = ""
+
+
+class StudentCode:
+    """The ``student`` fixture: one exercise of the submission, behind the worker."""
+
+    def __init__(self, plugin: "GradingPlugin", grade_id: str):
+        self._plugin = plugin
+        self.grade_id = grade_id
+
+    def run(self, probe, *inputs):
+        """``probe(target, *inputs)`` run on the student's code; returns plain data."""
+        return self._plugin.exercise_run(self.grade_id).run(probe_name(probe), inputs)
+
+    def check(self) -> None:
+        """Run the exercise's public check against the student's code."""
+        get_exercise(self.grade_id).check(self.run)
+
+
+class ReferenceCode:
+    """The ``reference`` fixture: the master's solution, executed in this process."""
+
+    _namespaces: dict = {}
+
+    def __init__(self, submission: Submission, grade_id: str):
+        master = submission.master
+        key = (master.path, grade_id)
+        if key not in self._namespaces:
+            namespace = {"__name__": "__reference__"}
+            for label, source in master.setup_cells:
+                exec(compile(source, f"<{label}>", "exec"), namespace)
+            spec = master.exercises[grade_id]
+            for gid in (*spec.exercise.uses, grade_id):
+                exec(compile(master.exercises[gid].solution, f"<reference {gid}>", "exec"), namespace)
+            self._namespaces[key] = namespace
+        self._namespace = self._namespaces[key]
+        self._targets = master.exercises[grade_id].exercise.target
+
+    def run(self, probe, *inputs):
+        names = (self._targets,) if isinstance(self._targets, str) else self._targets
+        if len(names) == 1:
+            target = self._namespace[names[0]]
+        else:
+            import types
+            target = types.SimpleNamespace(**{n: self._namespace[n] for n in names})
+        set_seed(0)
+        with torch.random.fork_rng():
+            return probe(target, *copy.deepcopy(inputs))
+
+
+class GradingPlugin:
+    """Collects outcomes of one submission's hidden tests; owns its worker."""
+
+    def __init__(self, submission: Submission):
+        self.submission = submission
+        self.worker = Worker(submission.master.setup_cells)
+        self.outcomes: list[TestOutcome] = []
+        self._current: ExerciseRun | None = None
+        self._order = list(submission.master.exercises)
+
+    # -- the student's code, one exercise at a time --
+    def exercise_run(self, grade_id: str) -> ExerciseRun:
+        if self._current is not None and self._current.grade_id == grade_id:
+            return self._current
+        if self._current is not None:
+            self._current.close()
+        spec = self.submission.master.exercises[grade_id].exercise
+        if grade_id in self.submission.problems:
+            self._current = _Unavailable(grade_id, self.submission.problems[grade_id])
+            return self._current
+        cells = [(gid, self.submission.cells[gid]) for gid in (*spec.uses, grade_id)
+                 if gid in self.submission.cells]
+        targets = (spec.target,) if isinstance(spec.target, str) else tuple(spec.target)
+        self._current = ExerciseRun(self.worker, grade_id, cells, targets, spec.time_limit_s)
+        return self._current
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+        self.worker.kill()
+
+    # -- pytest hooks --
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "exercise(grade_id): the exercise a hidden test belongs to")
+
+    def pytest_collection_modifyitems(self, items):
+        """Run tests grouped by exercise, in the notebook's order, so each exercise's
+        code is loaded once."""
+        def key(item):
+            gid = _grade_id_of(item)
+            return self._order.index(gid) if gid in self._order else len(self._order)
+        items.sort(key=key)
+
+    @pytest.fixture
+    def student(self, request):
+        return StudentCode(self, _grade_id_of(request.node))
+
+    @pytest.fixture
+    def reference(self, request):
+        return ReferenceCode(self.submission, _grade_id_of(request.node))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "setup" and report.passed:
+            return
+        if report.when == "teardown" and report.passed:
+            return
+        gid = _grade_id_of(item)
+        if report.when == "call" and report.passed:
+            self.outcomes.append(TestOutcome(gid, item.name, "passed"))
+            return
+        exc = call.excinfo.value if call.excinfo else None
+        if isinstance(exc, NotAttemptedError):
+            status, message = "not attempted", str(exc)
+        elif isinstance(exc, StudentFailure):
+            status, message = exc.status, str(exc)
+        elif isinstance(exc, CheckFailure):
+            status, message = "failed", str(exc)
+        elif exc is not None:
+            status = "failed"
+            message = f"unexpected result: {type(exc).__name__}: {exc}"
+        else:
+            status, message = "failed", str(report.longrepr)[-500:]
+        self.outcomes.append(TestOutcome(gid, item.name, status, message))
+
+
+class _Unavailable:
+    """Stands in for an ExerciseRun whose cell is missing or duplicated."""
+
+    def __init__(self, grade_id: str, reason: str):
+        self.grade_id = grade_id
+        self.failure = CellUnavailable(reason)
+
+    def run(self, probe, inputs):
+        raise self.failure
+
+    def close(self):
+        pass
+
+
+def _grade_id_of(item) -> str:
+    marker = item.get_closest_marker("exercise")
+    if marker is None:
+        raise pytest.UsageError(f"hidden test {item.nodeid} has no @exercise(...) marker")
+    return marker.args[0]
