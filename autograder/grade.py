@@ -79,6 +79,9 @@ def grade_submission(submission: Submission) -> NotebookResult:
         plugin.close()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden tests of {master.chapter} could not run (pytest exit {code})")
+    broken = [o.message for o in plugin.outcomes if o.status == "grader error"]
+    if broken:
+        raise RuntimeError(broken[0])
     results = [_summarise(gid, spec, plugin.outcomes) for gid, spec in master.exercises.items()]
     return NotebookResult(str(submission.path), master.chapter, results)
 

@@ -1,21 +1,39 @@
 """How the worker is isolated from the grader's machine.
 
-``command`` wraps the worker's command line. When bubblewrap (``bwrap``) can
-create namespaces here, the worker gets: a read-only view of the system and the
-Python environment, no view of the repository except the course library, a
-private writable scratch folder, a private /tmp, no network, its own PID
-namespace (everything dies with it), and an environment without the grader's
-variables. Without bubblewrap it still runs in a separate process with a clean
-environment and resource limits, which protects the score but not the machine;
-``AUTOGRADER_REQUIRE_SANDBOX=1`` makes the missing sandbox an error.
+With bubblewrap (``bwrap``, Debian package ``bubblewrap``) the worker runs in
+new namespaces: no network (only its own loopback), its own PID namespace (the
+whole tree dies with it), a read-only view of the system and the Python
+environment, none of the repository except the course library and the worker's
+own two modules (so no masters, hidden tests or other submissions), a private
+/tmp, and a writable scratch folder that is deleted afterwards. When the grader
+runs as root, the worker also drops to a dedicated unprivileged uid with a
+process limit (fork bombs hit it), and never sees the grader's environment.
+
+Without bubblewrap the worker is only a separate process with a clean
+environment and resource limits: the score stays trustworthy, the machine is not
+protected. ``AUTOGRADER_REQUIRE_SANDBOX=1`` turns that case into an error.
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
-# Variables the worker sees; nothing from the grader's own environment leaks in.
+MAX_PROCESSES = 64
+_SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/alternatives",
+                "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+                "/etc/passwd", "/etc/group", "/etc/ssl"]
+
+
+class SandboxUnavailable(RuntimeError):
+    """Isolation was required but bubblewrap cannot run here."""
+
+
 def clean_env(scratch: str) -> dict:
+    """The only variables the worker sees; nothing from the grader's environment leaks in."""
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": scratch,
@@ -28,12 +46,72 @@ def clean_env(scratch: str) -> dict:
         "CUDA_VISIBLE_DEVICES": "",
         "DLCOURSE_DEVICE": "cpu",
         "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": scratch,
     }
+
+
+@functools.lru_cache(maxsize=1)
+def bwrap_works() -> bool:
+    """True when bubblewrap is installed and can create namespaces on this machine."""
+    if not shutil.which("bwrap"):
+        return False
+    probe = ["bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"]
+    try:
+        return subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def sandbox_uid() -> int:
+    """A uid no real account uses, distinct per grading process (so parallel
+    graders do not share a process limit)."""
+    return 61000 + os.getpid() % 4000
+
+
+def _worker_files() -> list[Path]:
+    """What of the repository the worker may see: the course library and its own code."""
+    package = Path(__file__).resolve().parent
+    return [package.parent / "dlcourse", package / "__init__.py", package / "worker.py",
+            package / "protocol.py"]
 
 
 def command(argv: list[str], scratch: str) -> tuple[list[str], dict]:
     """The command line and environment that run ``argv`` isolated, in ``scratch``."""
-    return argv, clean_env(scratch)
+    env = clean_env(scratch)
+    if not bwrap_works():
+        if os.environ.get("AUTOGRADER_REQUIRE_SANDBOX") == "1":
+            raise SandboxUnavailable("bubblewrap (bwrap) is required but cannot run here; "
+                                     "install the Debian package `bubblewrap`")
+        return argv, env
+    # Every namespace but the user one: as root, setpriv below needs real uids to switch to.
+    args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid",
+            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    made = set()
+
+    def parents(path: str) -> list[str]:
+        """Create missing parent folders world-readable (bwrap would make them 0700)."""
+        out = []
+        for parent in reversed(Path(path).parents):
+            if str(parent) != "/" and str(parent) not in made:
+                made.add(str(parent))
+                out += ["--perms", "0755", "--dir", str(parent)]
+        return out
+
+    for path in [*_SYSTEM_DIRS, sys.base_prefix, sys.prefix]:
+        args += parents(path) + ["--ro-bind-try", path, path]
+    for path in _worker_files():
+        args += parents(str(path)) + ["--ro-bind", str(path), str(path)]
+    args += parents(scratch) + ["--bind", scratch, scratch, "--chdir", scratch]
+    if os.geteuid() == 0:
+        uid = sandbox_uid()
+        env["AUTOGRADER_MAX_PROCESSES"] = str(MAX_PROCESSES)
+        args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+    else:
+        args[1:1] = ["--unshare-user"]
+        args += ["--cap-drop", "ALL", "--"]
+    return args + argv, env
 
 
 def remove_tree(path: str) -> None:

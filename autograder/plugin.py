@@ -14,7 +14,9 @@ import pytest
 import torch
 
 from autograder.notebooks import Submission
-from autograder.sandbox import CellUnavailable, ExerciseRun, NotAttemptedError, StudentFailure, Worker
+from autograder.isolation import SandboxUnavailable
+from autograder.sandbox import (CellUnavailable, ExerciseRun, NotAttemptedError, StudentFailure,
+                                Worker, WorkerStartFailed)
 from dlcourse.checks import get_exercise, probe_name
 from dlcourse.compare import CheckFailure
 from dlcourse.seed import set_seed
@@ -144,7 +146,9 @@ class GradingPlugin:
             self.outcomes.append(TestOutcome(gid, item.name, "passed"))
             return
         exc = call.excinfo.value if call.excinfo else None
-        if isinstance(exc, NotAttemptedError):
+        if isinstance(exc, (WorkerStartFailed, SandboxUnavailable)):
+            status, message = "grader error", str(exc)
+        elif isinstance(exc, NotAttemptedError):
             status, message = "not attempted", str(exc)
         elif isinstance(exc, StudentFailure):
             status, message = exc.status, str(exc)

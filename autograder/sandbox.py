@@ -55,14 +55,14 @@ class WorkerStartFailed(RuntimeError):
 
 
 def describe_exit(status: int) -> str:
-    """A wait status in words, e.g. 'killed by signal 11 (SIGSEGV, segmentation fault)'."""
+    """A wait status in words, e.g. 'was killed by signal 11 (SIGSEGV, segmentation fault)'."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         extra = {signal.SIGSEGV: ", segmentation fault", signal.SIGKILL: ", e.g. out of memory",
                  signal.SIGABRT: ", abort"}.get(sig, "")
-        return f"killed by signal {sig} ({name}{extra})"
-    return f"exited with status {os.WEXITSTATUS(status)}"
+        return f"was killed by signal {sig} ({name}{extra})"
+    return f"exited with status {os.WEXITSTATUS(status)} (did your code call exit()?)"
 
 
 class Worker:
@@ -150,13 +150,13 @@ class ExerciseRun:
                  targets: tuple[str, ...], time_limit_s: float):
         self.worker = worker
         self.grade_id = grade_id
-        self.deadline = time.monotonic() + time_limit_s
         self.time_limit_s = time_limit_s
         self.failure: StudentFailure | None = None
         self.open = False
+        if not worker.alive:
+            worker.start()  # start-up is the grader's time, not the exercise's
+        self.deadline = time.monotonic() + time_limit_s
         try:
-            if not worker.alive:
-                worker.start()
             worker.send({"op": "exercise", "cells": cells, "targets": list(targets),
                          "memory_mb": worker.memory_mb})
             reply = self._receive()
@@ -183,7 +183,7 @@ class ExerciseRun:
             raise ExerciseCrashed(f"the process running your code sent garbage ({exc})") from None
         if msg["op"] == "exited":
             self.open = False
-            raise ExerciseCrashed(f"the process running your code ended: it {describe_exit(msg['status'])}",
+            raise ExerciseCrashed(f"the process running your code {describe_exit(msg['status'])}",
                                   worker_ok=True)
         return msg
 

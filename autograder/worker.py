@@ -74,7 +74,7 @@ def _serve_exercise(request: dict, namespace: dict, rin, rout) -> None:
     from dlcourse.checks import resolve_probe
     from dlcourse.seed import set_seed
 
-    os.setsid()  # its own process group, so the parent can kill its descendants too
+    os.setpgid(0, 0)  # its own process group, so the parent can kill its descendants too
     _limit_memory(request["memory_mb"])
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     set_seed(0)
@@ -119,6 +119,10 @@ def main() -> None:
     sys.stdin = open(os.devnull)
     sys.stdout = os.fdopen(1, "w", buffering=1)
     sys.stderr = os.fdopen(2, "w", buffering=1)
+
+    if os.environ.get("AUTOGRADER_MAX_PROCESSES"):  # a dedicated uid: the limit is ours alone
+        limit = int(os.environ["AUTOGRADER_MAX_PROCESSES"])
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
 
     import torch
 
