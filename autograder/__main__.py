@@ -1,4 +1,7 @@
-"""Command line: ``python -m autograder PATH... [--out results.json]``.
+"""Command line.
+
+    python -m autograder PATH... [--out results.json]
+    python -m autograder --batch DIR [--workers N] [--reports OUT]
 
 PATH is a notebook or a folder of notebooks making up one submission. Exit
 status 0 whenever a report was produced, whatever the score; 2 when the input
@@ -8,6 +11,8 @@ the grader itself failed.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -34,10 +39,19 @@ def submission_notebooks(paths: list[Path]) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="+", type=Path, help="notebooks or folders of one submission")
+    parser.add_argument("paths", nargs="*", type=Path, help="notebooks or folders of one submission")
     parser.add_argument("--out", type=Path, help="write Gradescope results.json here")
+    parser.add_argument("--json", type=Path, help="write the detailed per-exercise results here")
     parser.add_argument("--solutions", type=Path, help="folder of master notebooks (default: solutions/)")
+    parser.add_argument("--batch", type=Path, help="grade every student (subfolder or notebook) in DIR")
+    parser.add_argument("--workers", type=int, default=2, help="students graded at once (--batch)")
+    parser.add_argument("--reports", type=Path, default=Path("grading-reports"),
+                        help="where --batch writes its reports (default: grading-reports/)")
     args = parser.parse_args(argv)
+    if args.batch:
+        return batch_main(args)
+    if not args.paths:
+        parser.error("give a notebook, a folder, or --batch DIR")
     try:
         results = [grade_notebook(p, args.solutions) for p in submission_notebooks(args.paths)]
     except InvalidSubmission as exc:
@@ -47,6 +61,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         write_json(gradescope(results), args.out)
         print(f"wrote {args.out}")
+    if args.json:
+        write_json([dataclasses.asdict(r) for r in results], args.json)
+    return 0
+
+
+def batch_main(args) -> int:
+    from autograder.batch import grade_batch
+
+    if not args.batch.is_dir():
+        print(f"autograder: {args.batch}: not a folder of submissions", file=sys.stderr)
+        return 2
+    outcomes = grade_batch(args.batch, args.reports, args.workers, args.solutions)
+    for o in outcomes:
+        score = sum(e.points for nb in o.results for e in nb.exercises)
+        print(f"{o.student:<30} {score:>6g}  {o.status}{'  (' + o.reason + ')' if o.reason else ''}")
+    print(f"wrote {args.reports}/gradebook.csv, junit.xml, summary.md and one folder per student")
     return 0
 
 

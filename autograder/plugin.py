@@ -8,6 +8,7 @@ test's outcome, which :mod:`autograder.grade` turns into scores.
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -47,8 +48,15 @@ class StudentCode:
         return self._plugin.exercise_run(self.grade_id).run(probe_name(probe), inputs)
 
     def check(self) -> None:
-        """Run the exercise's public check against the student's code."""
-        get_exercise(self.grade_id).check(self.run)
+        """Run the exercise's public check against the student's code.
+
+        Its failures keep their full message: the student sees the same in the notebook.
+        """
+        try:
+            get_exercise(self.grade_id).check(self.run)
+        except CheckFailure as exc:
+            exc.public = True
+            raise
 
 
 class ReferenceCode:
@@ -105,7 +113,8 @@ class GradingPlugin:
         cells = [(gid, self.submission.cells[gid]) for gid in (*spec.uses, grade_id)
                  if gid in self.submission.cells]
         targets = (spec.target,) if isinstance(spec.target, str) else tuple(spec.target)
-        self._current = ExerciseRun(self.worker, grade_id, cells, targets, spec.time_limit_s)
+        scale = float(os.environ.get("AUTOGRADER_TIME_SCALE", "1"))
+        self._current = ExerciseRun(self.worker, grade_id, cells, targets, spec.time_limit_s * scale)
         return self._current
 
     def close(self) -> None:
@@ -153,7 +162,7 @@ class GradingPlugin:
         elif isinstance(exc, StudentFailure):
             status, message = exc.status, str(exc)
         elif isinstance(exc, CheckFailure):
-            status, message = "failed", str(exc)
+            status, message = "failed", _student_message(exc, item.name)
         elif exc is not None:
             status = "failed"
             message = f"unexpected result: {type(exc).__name__}: {exc}"
@@ -174,6 +183,15 @@ class _Unavailable:
 
     def close(self):
         pass
+
+
+def _student_message(exc: CheckFailure, test_name: str) -> str:
+    """What a student may read: a hidden test's expected values are never shown."""
+    if getattr(exc, "public", False):
+        return str(exc)
+    label = test_name.removeprefix("test_").replace("_", " ")
+    detail = f": {exc.summary}" if exc.summary else ""
+    return f"fails the hidden test \"{label}\"{detail}"
 
 
 def _grade_id_of(item) -> str:

@@ -89,11 +89,20 @@ class Worker:
             self.send({"op": "setup", "cells": self.setup_cells})
             reply = self.receive(time.monotonic() + STARTUP_SECONDS)
         except (StudentFailure, ProtocolError, OSError) as exc:
+            log = self.log_tail()
             self.kill()
-            raise WorkerStartFailed(f"the grading worker did not start: {exc}") from None
+            raise WorkerStartFailed(f"the grading worker did not start: {exc}; its log: {log}") from None
         if reply.get("op") != "setup_done" or reply.get("errors"):
             self.kill()
             raise WorkerStartFailed(f"the master's set-up cells failed in the worker: {reply}")
+
+    def log_tail(self, chars: int = 1500) -> str:
+        """The end of what the worker printed (for diagnosing the grader, never for students)."""
+        try:
+            with open(os.path.join(self.scratch, "output.log"), errors="replace") as log:
+                return log.read()[-chars:].strip() or "(empty)"
+        except OSError:
+            return "(no log)"
 
     def send(self, obj) -> None:
         try:

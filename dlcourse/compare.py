@@ -21,7 +21,15 @@ TOLERANCES = {
 
 
 class CheckFailure(AssertionError):
-    """A result differs from what was expected; the message says how."""
+    """A result differs from what was expected; the message says how.
+
+    ``summary`` is the same finding without any expected value, safe to show for
+    hidden tests.
+    """
+
+    def __init__(self, message: str, summary: str | None = None):
+        super().__init__(message)
+        self.summary = summary
 
 
 def _fmt(x) -> str:
@@ -33,10 +41,10 @@ def _fmt(x) -> str:
 def expect_type(got, expected_type, what: str) -> None:
     """Fail unless ``type(got) is expected_type`` (subclasses do not count)."""
     if type(got) is not expected_type:
+        got_name = f"{type(got).__module__}.{type(got).__qualname__}"
         raise CheckFailure(
             f"{what}: expected a {expected_type.__module__}.{expected_type.__qualname__}, "
-            f"got {type(got).__module__}.{type(got).__qualname__}"
-        )
+            f"got {got_name}", f"{what}: wrong type ({got_name})")
 
 
 def expect_close(got, expected: torch.Tensor, what: str, rtol: float | None = None,
@@ -44,11 +52,12 @@ def expect_close(got, expected: torch.Tensor, what: str, rtol: float | None = No
     """Fail with a message naming shape, dtype, first wrong index and max error."""
     expect_type(got, torch.Tensor, what)
     if check_dtype and got.dtype != expected.dtype:
-        raise CheckFailure(f"{what}: expected dtype {expected.dtype}, got {got.dtype}")
+        raise CheckFailure(f"{what}: expected dtype {expected.dtype}, got {got.dtype}",
+                           f"{what}: wrong dtype ({got.dtype})")
     if tuple(got.shape) != tuple(expected.shape):
         raise CheckFailure(
-            f"{what}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
-        )
+            f"{what}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}",
+            f"{what}: wrong shape ({tuple(got.shape)})")
     got_c = got.detach().cpu()
     exp_c = expected.detach().cpu().to(got_c.dtype)
     if not (got_c.is_floating_point() or got_c.is_complex()):
@@ -57,8 +66,8 @@ def expect_close(got, expected: torch.Tensor, what: str, rtol: float | None = No
             idx = tuple(int(i) for i in wrong.nonzero()[0])
             raise CheckFailure(
                 f"{what}: {int(wrong.sum())} of {wrong.numel()} entries differ; first at "
-                f"index {idx}: expected {exp_c[idx].item()}, got {got_c[idx].item()}"
-            )
+                f"index {idx}: expected {exp_c[idx].item()}, got {got_c[idx].item()}",
+                f"{what}: {int(wrong.sum())} of {wrong.numel()} entries wrong, first at index {idx}")
         return
     d_rtol, d_atol = TOLERANCES.get(got_c.dtype, (1e-5, 1e-6))
     rtol = d_rtol if rtol is None else rtol
@@ -73,8 +82,9 @@ def expect_close(got, expected: torch.Tensor, what: str, rtol: float | None = No
         raise CheckFailure(
             f"{what}: {int(bad.sum())} of {bad.numel()} entries wrong{nan_note}; first at "
             f"index {idx}: expected {_fmt(e[idx].item())}, got {_fmt(g[idx].item())}; "
-            f"largest error {_fmt(max_err)} (tolerance rtol={rtol:g}, atol={atol:g})"
-        )
+            f"largest error {_fmt(max_err)} (tolerance rtol={rtol:g}, atol={atol:g})",
+            f"{what}: {int(bad.sum())} of {bad.numel()} entries wrong{nan_note}, first at index "
+            f"{idx}; largest error {_fmt(max_err)}")
 
 
 def expect_scalar(got, expected: float, what: str, rtol: float = 1e-6, atol: float = 1e-9) -> None:
@@ -87,10 +97,11 @@ def expect_scalar(got, expected: float, what: str, rtol: float = 1e-6, atol: flo
     if type(got) not in (int, float) or isinstance(got, bool):
         raise CheckFailure(f"{what}: expected a number, got {type(got).__qualname__}")
     if not (abs(got - expected) <= atol + rtol * abs(expected)):  # False for NaN
-        raise CheckFailure(f"{what}: expected {_fmt(float(expected))}, got {_fmt(float(got))}")
+        raise CheckFailure(f"{what}: expected {_fmt(float(expected))}, got {_fmt(float(got))}",
+                           f"{what}: wrong value ({_fmt(float(got))})")
 
 
 def expect_equal(got, expected, what: str) -> None:
     """Exact equality for plain Python values (ints, strings, bools, tuples of them)."""
     if type(got) is not type(expected) or got != expected:
-        raise CheckFailure(f"{what}: expected {expected!r}, got {got!r}")
+        raise CheckFailure(f"{what}: expected {expected!r}, got {got!r}", f"{what}: wrong value ({got!r})")
