@@ -47,3 +47,12 @@ grade: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# --- the instructor edition and the browser tests (issue 8) ---
+.PHONY: book-instructor test-browser
+
+book-instructor: $(STAMP)
+	$(PY) book/build_instructor.py
+
+test-browser: $(STAMP) book
+	$(PY) -m pytest -m browser tests/test_browser.py
