@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 MAX_PROCESSES = 64
+TMPFS_BYTES = 64 * 2**20  # the sandbox's private /tmp lives in memory; keep it small
 _SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/alternatives",
                 "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
                 "/etc/passwd", "/etc/group", "/etc/ssl"]
@@ -86,7 +87,7 @@ def command(argv: list[str], scratch: str) -> tuple[list[str], dict]:
     # Every namespace but the user one: as root, setpriv below needs real uids to switch to.
     args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+            "--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     made = set()
 
     def parents(path: str) -> list[str]:

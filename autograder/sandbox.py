@@ -79,7 +79,7 @@ class Worker:
         return self.proc is not None and self.proc.poll() is None
 
     def start(self) -> None:
-        self.scratch = tempfile.mkdtemp(prefix="autograder-")
+        self.scratch = tempfile.mkdtemp(prefix="autograder-", dir=os.environ.get("AUTOGRADER_SCRATCH"))
         os.chmod(self.scratch, 0o777)
         cmd, env = isolation.command([sys.executable, "-m", "autograder.worker"], self.scratch)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

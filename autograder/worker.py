@@ -18,6 +18,8 @@ import types
 
 from autograder.protocol import read_message, write_message
 
+FILE_LIMIT = 64 * 2**20  # largest file (including the captured output) student code may write
+
 
 class _NoShell:
     """Stands in for IPython inside the worker: magics and shell commands are refused."""
@@ -77,6 +79,8 @@ def _serve_exercise(request: dict, namespace: dict, rin, rout) -> None:
     os.setpgid(0, 0)  # its own process group, so the parent can kill its descendants too
     _limit_memory(request["memory_mb"])
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails instead of killing
     set_seed(0)
     errors = {}
     for grade_id, source in request["cells"]:
