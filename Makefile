@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
 
-.PHONY: help book release test test-fast lab grade clean
+.PHONY: help book release test test-fast lab grade clean system-deps student-bundle bench
 
 help:
 	@echo "make book      build the website into _build/html"
@@ -15,6 +15,9 @@ help:
 	@echo "make lab       start JupyterLab on the course"
 	@echo "make release   regenerate chapters/ from solutions/ with nbgrader"
 	@echo "make grade SUBMISSION=path   grade a notebook or a folder of notebooks"
+	@echo "make book-instructor   the website with reference solutions in collapsed toggles"
+	@echo "make student-bundle    what students get: notebooks, library, public checks"
+	@echo "make bench     time the grader (and nbgrader autograde) on full submissions"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,7 +33,19 @@ book: $(STAMP)
 release: $(STAMP)
 	$(PY) tools/release.py
 
-test: $(STAMP) book
+# The grader's sandbox (bubblewrap) and the browser tests (Chromium) need Debian packages.
+system-deps:
+	@missing=""; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+test: $(STAMP) system-deps book
 	$(PY) tools/release.py --check
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider \
 	    -p tests.plugins.notebook_timing solutions/
@@ -40,10 +55,16 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=. chapters/
+	$(VENV)/bin/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root) chapters/
 
 grade: $(STAMP)
 	$(PY) -m autograder $(SUBMISSION)
+
+student-bundle: $(STAMP)
+	$(PY) tools/student_bundle.py _build/student-bundle
+
+bench: $(STAMP) system-deps
+	$(PY) benchmarks/grading_speed.py
 
 clean:
 	rm -rf _build

@@ -47,7 +47,7 @@ def _normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def solution_lines(master: Path, min_length: int = 12) -> set[str]:
+def solution_lines(master: Path, min_length: int = 16) -> set[str]:
     """The non-trivial lines of a master's solutions that the student version lacks.
 
     A line counts when, with whitespace collapsed, it is at least ``min_length``
