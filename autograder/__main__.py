@@ -18,7 +18,7 @@ from pathlib import Path
 
 from autograder.grade import grade_notebook
 from autograder.notebooks import InvalidSubmission
-from autograder.report import gradescope, table, write_json
+from autograder.report import gradescope, junit, markdown, table, write_json
 
 
 def submission_notebooks(paths: list[Path]) -> list[Path]:
@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path, help="notebooks or folders of one submission")
     parser.add_argument("--out", type=Path, help="write Gradescope results.json here")
     parser.add_argument("--json", type=Path, help="write the detailed per-exercise results here")
+    parser.add_argument("--markdown", type=Path, help="write Markdown feedback for the student here")
+    parser.add_argument("--junit", type=Path, help="write JUnit XML here")
     parser.add_argument("--solutions", type=Path, help="folder of master notebooks (default: solutions/)")
     parser.add_argument("--batch", type=Path, help="grade every student (subfolder or notebook) in DIR")
     parser.add_argument("--workers", type=int, default=2, help="students graded at once (--batch)")
@@ -63,6 +65,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.out}")
     if args.json:
         write_json([dataclasses.asdict(r) for r in results], args.json)
+    student = args.paths[0].resolve().name
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(markdown(student, results))
+    if args.junit:
+        args.junit.parent.mkdir(parents=True, exist_ok=True)
+        args.junit.write_text(junit({student: results}, {}))
     return 0
 
 
