@@ -5,7 +5,6 @@ STAMP   := $(VENV)/.installed
 # nbgrader and jupyter-book call other tools (alembic, jupyter) by name.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
-export MPLBACKEND := Agg
 
 .PHONY: help book release test test-fast lab grade clean system-deps student-bundle bench
 
