@@ -94,7 +94,8 @@ def check_dense(run):
 def _perceptron_reference(w, b, X, y, lr):
     """The same rule, written in its mistake-driven form: on a mistake the update is
     ``2 * lr * y_i * x_i`` (since target - output = 2 y_i then)."""
-    w, b = w.clone(), b.clone()
+    w = w.detach().clone()
+    b = b.detach().clone()
     errors = 0
     for xi, yi in zip(X, y):
         predicted_positive = bool((xi @ w + b) >= 0)
