@@ -426,7 +426,7 @@ def run_label_noise(device, fraction: float = 0.05, epochs: int = 12, seed: int 
 def random_shift(x: torch.Tensor, max_shift: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
     """Translate each image of (N, C, H, W) by a random whole number of pixels in
     [-max_shift, max_shift] along each axis, filling the uncovered border with zeros."""
-    n, _, h, w = x.shape
+    n, h, w = x.shape[0], x.shape[-2], x.shape[-1]
     m = max_shift
     padded = F.pad(x, (m, m, m, m))
     dy = torch.randint(0, 2 * m + 1, (n,), generator=generator)

@@ -273,3 +273,15 @@ def test_conv2d_reference_within_5x_of_torch():
     with torch.no_grad():
         ours, theirs = bench.time_pair([lambda: conv2d(x, w, b), lambda: F.conv2d(x, w, b)], 100)
     assert min(ours) / min(theirs) <= 5.0, (min(ours), min(theirs))
+
+
+def test_call_recorder_names_forbidden_functions_and_restores_them():
+    from dlcourse.checks.ch04 import CONV_FORBIDDEN, probe_calls_to
+
+    original = F.conv2d
+    x, w = torch.randn(1, 1, 4, 4), torch.randn(1, 1, 3, 3)
+    assert probe_calls_to(lambda a, b: nn.functional.conv2d(a, b), CONV_FORBIDDEN, x, w) == \
+        ["torch.nn.functional.conv2d"]
+    assert probe_calls_to(lambda a, b: torch.einsum("ij,ij->", a[0, 0, :3, :3], b[0, 0]),
+                          CONV_FORBIDDEN, x, w) == []
+    assert F.conv2d is original and torch.conv2d is original

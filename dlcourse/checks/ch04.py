@@ -12,6 +12,7 @@ on a small one.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import sysconfig
@@ -84,6 +85,40 @@ def expect_no_pixel_loop(run, fn_name: str, small_args: tuple, large_args: tuple
             f"{large_desc}: it loops over output positions in Python. Vectorise it (no Python "
             "loop over pixels): build all windows at once and combine them with one tensor "
             "operation.")
+
+
+def probe_calls_to(fn, forbidden: list, *args) -> list:
+    """Call ``fn(*args)`` with the library functions named in ``forbidden`` (dotted paths such
+    as ``"torch.nn.functional.conv2d"``) wrapped so that each call is recorded; return the
+    names that were called."""
+    called: list[str] = []
+    saved = []
+    for path in forbidden:
+        module_name, _, attr = path.rpartition(".")
+        module = importlib.import_module(module_name)
+        original = getattr(module, attr)
+
+        def recorder(*a, _path=path, _original=original, **k):
+            called.append(_path)
+            return _original(*a, **k)
+
+        saved.append((module, attr, original))
+        setattr(module, attr, recorder)
+    try:
+        fn(*args)
+    finally:
+        for module, attr, original in reversed(saved):
+            setattr(module, attr, original)
+    return sorted(set(called))
+
+
+def expect_no_calls(run, fn_name: str, forbidden: list, args: tuple) -> None:
+    """Fail when the student's function calls one of the ``forbidden`` library functions."""
+    called = run(probe_calls_to, forbidden, *args)
+    if called:
+        names = ", ".join(c.replace("torch.nn.functional.", "F.") for c in called)
+        raise CheckFailure(f"{fn_name} calls {names}, which this exercise asks you to write "
+                           "yourself; use only tensor operations.")
 
 
 def _state_shapes(module) -> dict:
@@ -304,6 +339,12 @@ CONV_CASES = [
     (5, (2, 1, 9, 4), (3, 1, 3, 3), False, 2, 1),
 ]
 
+CONV_FORBIDDEN = ["torch.nn.functional.conv2d", "torch.conv2d", "torch.convolution",
+                  "torch.nn.functional.unfold"]
+POOL_FORBIDDEN = ["torch.nn.functional.max_pool2d", "torch.max_pool2d",
+                  "torch.nn.functional.max_pool2d_with_indices", "torch.nn.functional.adaptive_max_pool2d"]
+CE_FORBIDDEN = ["torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss"]
+
 HAND_IMAGE = torch.tensor([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1],
                            [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]], dtype=torch.float32)
 HAND_KERNEL = torch.tensor([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=torch.float32)
@@ -337,6 +378,8 @@ def check_conv2d(run):
     x, w, b = conv_inputs(9, (2, 2, 7, 6), (3, 2, 3, 2), True, dtype=torch.float64)
     expect_close(run(call, x, w, b, 2, 1), F.conv2d(x, w, b, stride=2, padding=1),
                  "conv2d in float64 (keep the input's dtype)")
+    x, w, b = conv_inputs(11, (1, 2, 5, 6), (3, 2, 3, 3), True)
+    expect_no_calls(run, "conv2d", CONV_FORBIDDEN, (x, w, b, 1, 1))
     w = _randn(10, 2, 1, 3, 3)
     expect_no_pixel_loop(run, "conv2d", (torch.ones(1, 1, 4, 4), w, None, 1, 0),
                          (torch.ones(1, 1, 20, 20), w, None, 1, 0), "a 4x4 image", "a 20x20 image")
@@ -369,6 +412,7 @@ def check_maxpool(run):
     expect_close(run(call, x, 2, 2), F.max_pool2d(x, 2, 2), "max_pool2d of an all-zero image")
     x = _randn(7, 1, 2, 5, 5, dtype=torch.float64)
     expect_close(run(call, x, 2, 1), F.max_pool2d(x, 2, 1), "max_pool2d in float64")
+    expect_no_calls(run, "max_pool2d", POOL_FORBIDDEN, (_randn(8, 1, 2, 6, 6), 2, None))
     expect_no_pixel_loop(run, "max_pool2d", (torch.ones(1, 1, 4, 4), 2, 2),
                          (torch.ones(1, 1, 36, 36), 2, 2), "a 4x4 image", "a 36x36 image")
 
@@ -443,6 +487,7 @@ def check_weighted_ce(run):
     logits, targets, weight = ce_inputs(5, 6, 4, 1.0, "random", dtype=torch.float64)
     expect_close(run(call, logits, targets, weight), F.cross_entropy(logits, targets, weight=weight),
                  "weighted_cross_entropy in float64")
+    expect_no_calls(run, "weighted_cross_entropy", CE_FORBIDDEN, ce_inputs(7, 5, 3, 1.0, "random"))
     logits, targets, weight = ce_inputs(6, 7, 5, 2.0, "random")
     got = run(probe_loss_and_grad, logits, targets, weight)
     lr = logits.clone().requires_grad_(True)

@@ -73,6 +73,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         out = out + bias[None, :, None, None]
     return out
 '''),
+    ("ch04_conv2d", "calls PyTorch's own convolution", '''
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    return F.conv2d(x, weight, bias, stride=stride, padding=padding)
+'''),
     # --- 4.3 max pooling -------------------------------------------------------------------
     ("ch04_maxpool", "reshapes into blocks: only right when the stride equals the kernel and divides the size", '''
 def max_pool2d(x, kernel_size, stride=None):
@@ -98,6 +102,10 @@ def max_pool2d(x, kernel_size, stride=None):
 def max_pool2d(x, kernel_size, stride=None):
     stride = kernel_size if stride is None else stride
     return x.unfold(2, kernel_size, stride).unfold(3, kernel_size, stride).mean(dim=(-2, -1))
+'''),
+    ("ch04_maxpool", "uses nn.MaxPool2d", '''
+def max_pool2d(x, kernel_size, stride=None):
+    return nn.MaxPool2d(kernel_size, stride)(x)
 '''),
     # --- 4.4 LeNet-5 -----------------------------------------------------------------------
     ("ch04_lenet5", "uses ReLU instead of tanh", '''
@@ -253,6 +261,10 @@ def weighted_cross_entropy(logits, targets, weight):
     picked = log_probs[torch.arange(len(targets)), targets]
     w = weight[targets]
     return -(w * picked).sum() / w.sum()
+'''),
+    ("ch04_weighted_ce", "uses nn.CrossEntropyLoss", '''
+def weighted_cross_entropy(logits, targets, weight):
+    return nn.CrossEntropyLoss(weight=weight)(logits, targets)
 '''),
     ("ch04_weighted_ce", "weights each sample by its predicted class instead of its true class", '''
 def weighted_cross_entropy(logits, targets, weight):
