@@ -274,3 +274,66 @@ def judge_samples(classifier: nn.Module, images: torch.Tensor, threshold: float 
     return {"confident_share": float(confident.float().mean()),
             "classes_covered": int((counts >= min_share * len(images)).sum()),
             "counts": counts.tolist()}
+
+
+# --------------------------------------------------------------------------- the chapter's demos
+# One function per demo, so that the notebook and tests/test_lib_generative.py train exactly
+# the same models with the same settings.
+
+RING_STD = 0.05        # standard deviation of each mode of the ring mixture
+DIGIT_Z_DIM = 16       # latent size of the digits GAN
+
+
+def run_vae_demo(split, device, progress: bool = True, seed: int = 0):
+    """The chapter's VAE: 64-128-128-(2+2) encoder, 2-D latent space, 200 epochs of Adam.
+
+    Returns the trained model (in eval mode) and its history (see :func:`train_vae`).
+    """
+    torch.manual_seed(seed)
+    model = VAE(in_dim=64, hidden=128, latent_dim=2)
+    history = train_vae(model, split.X_train, epochs=200, device=device, batch_size=128,
+                        lr=2e-3, seed=seed, progress=progress)
+    return model, history
+
+
+def ring_gan_nets(hidden: int = 64, z_dim: int = 2):
+    """Generator 2 -> 64 -> 64 -> 2 (ReLU) and discriminator 2 -> 64 -> 64 -> 1 (LeakyReLU)."""
+    G = mlp([z_dim, hidden, hidden, 2])
+    D = mlp([2, hidden, hidden, 1], act=lambda: nn.LeakyReLU(0.2))
+    return G, D
+
+
+def run_ring_gan_demo(device, progress: bool = True, seed: int = 0, steps: int = 2000):
+    """The chapter's 2-D GAN: 4,000 points from 8 modes, 2,000 steps with batches of 256.
+
+    Returns G, D, the output of :func:`train_gan` (snapshots every 500 steps), the data
+    and the mode centres.
+    """
+    torch.manual_seed(seed)
+    X, centres = make_ring_mixture(4000, n_modes=8, radius=2.0, std=RING_STD, seed=seed)
+    G, D = ring_gan_nets()
+    out = train_gan(G, D, X, 2, steps, device, batch_size=256, lr=1e-3, seed=seed,
+                    snapshot_every=500, n_snapshot=512, progress=progress,
+                    desc="training the 2-D GAN")
+    return G, D, out, X, centres
+
+
+def digit_gan_nets(z_dim: int = DIGIT_Z_DIM, hidden: int = 128):
+    """Generator z -> 128 -> 128 -> 64 pixels in (0, 1); discriminator 64 -> 128 -> 128 -> 1."""
+    G = nn.Sequential(mlp([z_dim, hidden, hidden, 64]), nn.Sigmoid())
+    D = mlp([64, hidden, hidden, 1], act=lambda: nn.LeakyReLU(0.2))
+    return G, D
+
+
+def run_digits_gan_demo(split, device, progress: bool = True, seed: int = 0):
+    """The chapter's digits GAN: 2,000 steps, batches of 128, Adam(2e-3, betas=(0.5, 0.999)).
+
+    Returns G, D and the output of :func:`train_gan`, with 1,000 samples from a fixed
+    set of codes every 500 steps.
+    """
+    torch.manual_seed(seed)
+    G, D = digit_gan_nets()
+    out = train_gan(G, D, split.X_train, DIGIT_Z_DIM, 2000, device, batch_size=128, lr=2e-3,
+                    seed=seed, snapshot_every=500, n_snapshot=1000, progress=progress,
+                    desc="training the digits GAN")
+    return G, D, out
