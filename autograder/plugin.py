@@ -18,7 +18,7 @@ from autograder.notebooks import Submission
 from autograder.isolation import SandboxUnavailable
 from autograder.sandbox import (CellUnavailable, ExerciseRun, NotAttemptedError, StudentFailure,
                                 Worker, WorkerStartFailed)
-from dlcourse.checks import get_exercise, probe_name
+from dlcourse.checks import bundle_targets, get_exercise, probe_name, target_names
 from dlcourse.compare import CheckFailure
 from dlcourse.seed import set_seed
 
@@ -76,15 +76,10 @@ class ReferenceCode:
                 exec(compile(master.exercises[gid].solution, f"<reference {gid}>", "exec"), namespace)
             self._namespaces[key] = namespace
         self._namespace = self._namespaces[key]
-        self._targets = master.exercises[grade_id].exercise.target
+        self._names = target_names(master.exercises[grade_id].exercise)
 
     def run(self, probe, *inputs):
-        names = (self._targets,) if isinstance(self._targets, str) else self._targets
-        if len(names) == 1:
-            target = self._namespace[names[0]]
-        else:
-            import types
-            target = types.SimpleNamespace(**{n: self._namespace[n] for n in names})
+        target = bundle_targets(self._names, [self._namespace[n] for n in self._names])
         set_seed(0)
         with torch.random.fork_rng():
             return probe(target, *copy.deepcopy(inputs))
@@ -112,7 +107,7 @@ class GradingPlugin:
             return self._current
         cells = [(gid, self.submission.cells[gid]) for gid in (*spec.uses, grade_id)
                  if gid in self.submission.cells]
-        targets = (spec.target,) if isinstance(spec.target, str) else tuple(spec.target)
+        targets = target_names(spec)
         scale = float(os.environ.get("AUTOGRADER_TIME_SCALE", "1"))
         self._current = ExerciseRun(self.worker, grade_id, cells, targets, spec.time_limit_s * scale)
         return self._current

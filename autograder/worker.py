@@ -14,7 +14,6 @@ import resource
 import signal
 import sys
 import traceback
-import types
 
 from autograder.protocol import read_message, write_message
 
@@ -73,7 +72,7 @@ def _serve_exercise(request: dict, namespace: dict, rin, rout) -> None:
     """Child process: run the student's cells, then answer ``run`` requests until ``end``."""
     import torch
 
-    from dlcourse.checks import resolve_probe
+    from dlcourse.checks import bundle_targets, resolve_probe
     from dlcourse.seed import set_seed
 
     os.setpgid(0, 0)  # its own process group, so the parent can kill its descendants too
@@ -98,8 +97,7 @@ def _serve_exercise(request: dict, namespace: dict, rin, rout) -> None:
         if msg["op"] != "run":
             os._exit(0)
         try:
-            target = (namespace[names[0]] if len(names) == 1
-                      else types.SimpleNamespace(**{n: namespace[n] for n in names}))
+            target = bundle_targets(names, [namespace[n] for n in names])
             set_seed(msg.get("seed", 0))
             with torch.random.fork_rng():
                 value = resolve_probe(msg["probe"])(target, *msg["inputs"])

@@ -138,3 +138,40 @@ def test_fit_reduces_the_loss_and_reports_validation():
     assert len(history["val_acc"]) == 5 and history["val_acc"][-1] > 0.8
     loss, acc = evaluate(net, val, torch.nn.functional.cross_entropy, torch.device("cpu"))
     assert math.isclose(acc, history["val_acc"][-1])
+
+
+class TestCheckVerdicts:
+    """The check cell's verdicts, on a real exercise with several targets."""
+
+    @staticmethod
+    def _activations(**overrides):
+        funcs = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+                 "leaky_relu": lambda x, negative_slope=0.01:
+                 torch.nn.functional.leaky_relu(x, negative_slope)}
+        funcs.update(overrides)
+        return [funcs[n] for n in ("sigmoid", "tanh", "relu", "leaky_relu")]
+
+    def test_correct(self, capsys):
+        from dlcourse.checks import check
+
+        check("ch01_activations", *self._activations())
+        assert capsys.readouterr().out.startswith("[correct]")
+
+    @pytest.mark.parametrize("override, verdict", [
+        ({"relu": lambda x: x.clamp(min=0.1)}, "[incorrect]"),
+        ({"tanh": lambda x: (_ for _ in ()).throw(NotImplementedError())}, "[not attempted]"),
+        ({"sigmoid": lambda x: 1 / 0}, "[error]"),
+    ])
+    def test_failures_raise_a_one_line_verdict(self, override, verdict):
+        from dlcourse.checks import _Verdict, check
+
+        with pytest.raises(_Verdict) as info:
+            check("ch01_activations", *self._activations(**override))
+        assert str(info.value).startswith(verdict)
+        assert info.value._render_traceback_() == [str(info.value)]
+
+    def test_wrong_number_of_names_is_explained(self):
+        from dlcourse.checks import _Verdict, check
+
+        with pytest.raises(_Verdict, match="needs 4 name"):
+            check("ch01_activations", torch.sigmoid)

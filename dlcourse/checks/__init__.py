@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import types
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -27,7 +28,7 @@ class NotAttempted(Exception):
 class Exercise:
     """One graded exercise: its nbgrader ``grade_id`` and the name it defines."""
     grade_id: str
-    target: str
+    target: str | tuple[str, ...]
     title: str
     check: Callable
     uses: tuple[str, ...] = field(default=())  # grade_ids of exercises its code may call
@@ -37,7 +38,7 @@ class Exercise:
 EXERCISES: dict[str, Exercise] = {}
 
 
-def exercise(grade_id: str, target: str, title: str, uses: tuple[str, ...] = (),
+def exercise(grade_id: str, target: str | tuple[str, ...], title: str, uses: tuple[str, ...] = (),
              time_limit_s: float = 30.0):
     """Register the decorated function as the public check of ``grade_id``."""
     def register(fn):
@@ -115,9 +116,23 @@ class _Verdict(Exception):
         return [str(self)]
 
 
-def check(grade_id: str, target) -> None:
-    """Run the public check of ``grade_id`` on ``target`` and print the verdict."""
+def target_names(ex: Exercise) -> tuple[str, ...]:
+    """The names an exercise defines, as a tuple."""
+    return (ex.target,) if isinstance(ex.target, str) else tuple(ex.target)
+
+
+def bundle_targets(names: tuple[str, ...], objects) -> object:
+    """One target as itself; several as a namespace with their names (what probes receive)."""
+    return objects[0] if len(names) == 1 else types.SimpleNamespace(**dict(zip(names, objects)))
+
+
+def check(grade_id: str, *targets) -> None:
+    """Run the public check of ``grade_id`` on the student's ``targets`` and print the verdict."""
     ex = get_exercise(grade_id)
+    names = target_names(ex)
+    if len(targets) != len(names):
+        raise _Verdict(f"[error] {ex.title}: check() needs {len(names)} name(s): {', '.join(names)}")
+    target = bundle_targets(names, targets)
     try:
         with torch.random.fork_rng():
             ex.check(local_runner(target))
