@@ -166,8 +166,7 @@ def vae_inputs(seed: int, n: int, pixels, latent: int, scale: float = 3.0):
     return x_logits, x, mu, logvar
 
 
-@exercise("ch06_vae_loss", target="vae_loss", title="Exercise 6.3 - the VAE loss",
-          uses=("ch06_gaussian_kl",))
+@exercise("ch06_vae_loss", target="vae_loss", title="Exercise 6.3 - the VAE loss")
 def check_vae_loss(run):
     for seed, n, pixels, latent in [(0, 1, (64,), 2), (1, 8, (64,), 2), (2, 5, (10,), 7),
                                     (3, 3, (1, 8, 8), 4)]:
@@ -403,8 +402,7 @@ def check_gan_step_structure(out, n_steps: int, G0: torch.Tensor, D0: torch.Tens
         G_prev, D_prev = out["G_end"][i], out["D_end"][i]
 
 
-@exercise("ch06_gan_step", target="gan_step", title="Exercise 6.5 - one GAN training step",
-          uses=("ch06_gan_losses",))
+@exercise("ch06_gan_step", target="gan_step", title="Exercise 6.5 - one GAN training step")
 def check_gan_step(run):
     for seed, z_dim, x_dim, batch, n_steps in [(0, 2, 2, 4, 2), (1, 3, 5, 1, 2), (2, 4, 1, 6, 3)]:
         lr = 0.1

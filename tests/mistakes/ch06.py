@@ -44,24 +44,24 @@ def gaussian_kl(mu, logvar):
     ("ch06_vae_loss", "averages the cross-entropy over pixels (the default reduction)", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     rec = F.binary_cross_entropy_with_logits(x_logits, x)
-    return rec + beta * gaussian_kl(mu, logvar).mean()
+    return rec + beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / x.shape[0]
 '''),
     ("ch06_vae_loss", "sums over the batch instead of averaging", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     rec = F.binary_cross_entropy_with_logits(x_logits, x, reduction="sum")
-    return rec + beta * gaussian_kl(mu, logvar).sum()
+    return rec + beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum()
 '''),
     ("ch06_vae_loss", "forgets beta", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     n = x.shape[0]
     rec = F.binary_cross_entropy_with_logits(x_logits, x, reduction="sum") / n
-    return rec + gaussian_kl(mu, logvar).mean()
+    return rec + 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / n
 '''),
     ("ch06_vae_loss", "applies sigmoid, then the unstable BCE on probabilities", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     n = x.shape[0]
     rec = F.binary_cross_entropy(torch.sigmoid(x_logits), x, reduction="sum") / n
-    return rec + beta * gaussian_kl(mu, logvar).mean()
+    return rec + beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / n
 '''),
     ("ch06_gan_losses", "swaps the labels of real and generated data", '''
 def discriminator_loss(real_logits, fake_logits):
@@ -102,6 +102,9 @@ def generator_loss(fake_logits):
 '''),
     ("ch06_gan_step", "does not detach and steps both optimizers after the generator loss", '''
 def gan_step(G, D, opt_G, opt_D, x_real, z):
+    bce = F.binary_cross_entropy_with_logits
+    discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
+    generator_loss = lambda f: bce(f, torch.ones_like(f))
     fake = G(z)
     d_loss = discriminator_loss(D(x_real), D(fake.detach()))
     opt_D.zero_grad()
@@ -117,6 +120,9 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
 '''),
     ("ch06_gan_step", "forgets opt_D.zero_grad(): gradients from the generator phase pile up", '''
 def gan_step(G, D, opt_G, opt_D, x_real, z):
+    bce = F.binary_cross_entropy_with_logits
+    discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
+    generator_loss = lambda f: bce(f, torch.ones_like(f))
     d_loss = discriminator_loss(D(x_real), D(G(z).detach()))
     d_loss.backward()
     opt_D.step()
@@ -128,6 +134,9 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
 '''),
     ("ch06_gan_step", "scores the generator with the discriminator before its update", '''
 def gan_step(G, D, opt_G, opt_D, x_real, z):
+    bce = F.binary_cross_entropy_with_logits
+    discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
+    generator_loss = lambda f: bce(f, torch.ones_like(f))
     fake = G(z)
     d_loss = discriminator_loss(D(x_real), D(fake.detach()))
     g_loss = generator_loss(D(fake))
@@ -141,6 +150,9 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
 '''),
     ("ch06_gan_step", "updates the generator first, then the discriminator", '''
 def gan_step(G, D, opt_G, opt_D, x_real, z):
+    bce = F.binary_cross_entropy_with_logits
+    discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
+    generator_loss = lambda f: bce(f, torch.ones_like(f))
     g_loss = generator_loss(D(G(z)))
     opt_G.zero_grad()
     g_loss.backward()
@@ -153,6 +165,9 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
 '''),
     ("ch06_gan_step", "forgets detach in the discriminator phase and never clears G's gradients", '''
 def gan_step(G, D, opt_G, opt_D, x_real, z):
+    bce = F.binary_cross_entropy_with_logits
+    discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
+    generator_loss = lambda f: bce(f, torch.ones_like(f))
     d_loss = discriminator_loss(D(x_real), D(G(z)))
     opt_D.zero_grad()
     d_loss.backward()
