@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -212,7 +211,7 @@ class ExerciseRun:
             self.worker.send({"op": "run", "probe": probe, "inputs": list(inputs)})
             msg = self._receive()
         except StudentFailure as exc:
-            raise self._fail(exc)
+            raise self._fail(exc) from None
         if msg["op"] == "result":
             return msg["value"]
         if msg["op"] == "not_attempted":

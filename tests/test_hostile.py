@@ -13,7 +13,6 @@ import copy
 import hashlib
 import importlib
 import json
-import os
 import time
 from pathlib import Path
 

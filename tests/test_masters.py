@@ -1,7 +1,6 @@
 """The masters and student notebooks follow the conventions the pipeline relies on."""
 from __future__ import annotations
 
-import importlib
 import re
 
 import pytest
