@@ -8,6 +8,10 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help book release test test-fast lab grade clean system-deps student-bundle bench
 
+# Notebooks train small models: one BLAS thread is as fast, and immune to the spin-waiting
+# that makes two threads crawl on a busy 2-core machine.
+book test test-fast bench: export OMP_NUM_THREADS := 1
+
 help:
 	@echo "make book      build the website into _build/html"
 	@echo "make test      run every check (book, notebooks, library, grader)"

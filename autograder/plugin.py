@@ -71,9 +71,8 @@ class ReferenceCode:
             namespace = {"__name__": "__reference__"}
             for label, source in master.setup_cells:
                 exec(compile(source, f"<{label}>", "exec"), namespace)
-            spec = master.exercises[grade_id]
-            for gid in (*spec.exercise.uses, grade_id):
-                exec(compile(master.exercises[gid].solution, f"<reference {gid}>", "exec"), namespace)
+            exec(compile(master.exercises[grade_id].solution, f"<reference {grade_id}>", "exec"),
+                 namespace)
             self._namespaces[key] = namespace
         self._namespace = self._namespaces[key]
         self._names = target_names(master.exercises[grade_id].exercise)
@@ -105,8 +104,7 @@ class GradingPlugin:
         if grade_id in self.submission.problems:
             self._current = _Unavailable(grade_id, self.submission.problems[grade_id])
             return self._current
-        cells = [(gid, self.submission.cells[gid]) for gid in (*spec.uses, grade_id)
-                 if gid in self.submission.cells]
+        cells = [(grade_id, self.submission.cells[grade_id])]
         targets = target_names(spec)
         scale = float(os.environ.get("AUTOGRADER_TIME_SCALE", "1"))
         self._current = ExerciseRun(self.worker, grade_id, cells, targets, spec.time_limit_s * scale)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import importlib
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -31,18 +31,16 @@ class Exercise:
     target: str | tuple[str, ...]
     title: str
     check: Callable
-    uses: tuple[str, ...] = field(default=())  # grade_ids of exercises its code may call
     time_limit_s: float = 30.0
 
 
 EXERCISES: dict[str, Exercise] = {}
 
 
-def exercise(grade_id: str, target: str | tuple[str, ...], title: str, uses: tuple[str, ...] = (),
-             time_limit_s: float = 30.0):
+def exercise(grade_id: str, target: str | tuple[str, ...], title: str, time_limit_s: float = 30.0):
     """Register the decorated function as the public check of ``grade_id``."""
     def register(fn):
-        EXERCISES[grade_id] = Exercise(grade_id, target, title, fn, tuple(uses), time_limit_s)
+        EXERCISES[grade_id] = Exercise(grade_id, target, title, fn, time_limit_s)
         return fn
     return register
 
