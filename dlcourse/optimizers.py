@@ -161,13 +161,25 @@ def plot_paths(f: Callable, results: dict, title: str, xlim=(-2.0, 2.0), ylim=(-
                             torch.linspace(*ylim, 300, dtype=torch.float64), indexing="xy")
     zz = f(torch.stack([gx, gy], dim=-1))
     levels = torch.logspace(-1, 3.5, 18).tolist()
-    ax.contour(gx, gy, zz, levels=levels, cmap="Greys", linewidths=0.6)
-    for name, res in results.items():
+    ax.contour(gx, gy, zz, levels=levels, colors="0.75", linewidths=0.7)
+    styles = ["-", "--", "-.", ":"]
+    for i, (name, res) in enumerate(results.items()):
         path = res["path"]
-        ax.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1.2, label=name)
+        ax.plot(path[:, 0], path[:, 1], styles[i % len(styles)], marker=".", ms=2.5,
+                lw=1.6, label=name)
     ax.plot(*minimum, "r*", ms=14, label="minimum")
     ax.set(title=title, xlabel="$x$", ylabel="$y$", xlim=xlim, ylim=ylim)
     ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def plot_losses(results: dict, title: str, f_min: float = 0.0, ax=None):
+    """``f(x_t) - f_min`` against the step, log scale, one line per optimizer."""
+    ax = ax or plt.subplots(figsize=(6, 4.5))[1]
+    for name, res in results.items():
+        ax.semilogy((res["losses"] - f_min).clamp_min(1e-16), lw=1.4, label=name)
+    ax.set(title=title, xlabel="step", ylabel="$f(x_t) - f^*$ (log scale)")
+    ax.legend(fontsize=8)
     return ax
 
 

@@ -221,3 +221,18 @@ def test_mistakes_fail_the_public_checks():
         ex = by_id[gid]
         with pytest.raises(CheckFailure):
             ex.check(local_runner(ns[ex.target]))
+
+
+def test_plots_draw_paths_and_losses():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlcourse.optimizers import plot_losses, plot_paths
+
+    res = {"GD": descend(rosenbrock, lambda ps: torch.optim.SGD(ps, lr=1e-3), (-1.5, 2.0), 20)}
+    ax = plot_paths(rosenbrock, res, "paths")
+    assert ax.get_title() == "paths" and ax.get_legend() is not None
+    ax = plot_losses(res, "losses")
+    assert ax.get_yscale() == "log" and len(ax.get_lines()) == 1
+    plt.close("all")
