@@ -132,8 +132,8 @@ def test_chapter_page(html_dir, doc):
         md = "\n".join(source(c) for c in notebook(master)["cells"] if c["cell_type"] == "markdown")
         n_ex = md.count(":::{exercise}")
         assert text.count('class="exercise admonition"') == n_ex
-        if "{cite}" in md:
-            assert 'class="citation-list"' in text and 'role="doc-biblioentry"' in text
+        if "{footcite}" in md:
+            assert 'class="footnote-list' in text and 'role="doc-footnote"' in text
     # no solution in the public website
     assert "dlcourse-solution" not in text and "### BEGIN SOLUTION" not in text
 
