@@ -233,13 +233,18 @@ def minibatch_noise(losses: torch.Tensor, grads: torch.Tensor, batch_sizes, draw
     """
     gen = torch.Generator().manual_seed(seed)
     n = len(losses)
-    full_grad = grads.mean(dim=0)
+    flat = grads.reshape(n, -1)
+    full_grad = flat.mean(dim=0)
     out = {"batch_size": [], "loss_std": [], "grad_error": []}
     for B in batch_sizes:
-        idx = torch.stack([torch.randperm(n, generator=gen)[:B] for _ in range(draws)])
-        batch_losses = losses[idx].mean(dim=1)
-        batch_grads = grads[idx].mean(dim=1)
-        dist2 = (batch_grads - full_grad).pow(2).flatten(1).sum(dim=1)
+        # Row d of `pick` averages the B examples of draw d: a matrix product instead of
+        # gathering a (draws, B, ...) tensor, which would not fit in memory for large B.
+        order = torch.rand(draws, n, generator=gen).argsort(dim=1)[:, :B]
+        pick = torch.zeros(draws, n, dtype=flat.dtype)
+        pick.scatter_(1, order, 1.0 / B)
+        pick = pick.to(flat.device)
+        batch_losses = pick @ losses
+        dist2 = (pick @ flat - full_grad).pow(2).sum(dim=1)
         out["batch_size"].append(int(B))
         out["loss_std"].append(batch_losses.std().item())
         out["grad_error"].append(dist2.mean().sqrt().item())
@@ -339,9 +344,9 @@ REGULARIZERS = {
 }
 
 
-def train_variant(split, device, epochs: int = 40, hidden: int = 256, dropout: float = 0.0,
+def train_variant(split, device, epochs: int = 50, hidden: int = 256, dropout: float = 0.0,
                   batch_norm: bool = False, weight_decay: float = 0.0, augment: bool = False,
-                  lr: float = 0.02, batch_size: int = 32, seed: int = 0, n_train: int | None = 300,
+                  lr: float = 0.05, batch_size: int = 100, seed: int = 0, n_train: int | None = 300,
                   optimizer: str = "sgd", progress: bool = True, desc: str = "training") -> dict:
     """Train one MLP on a :class:`~dlcourse.data.Split` and record learning curves.
 
@@ -392,7 +397,7 @@ def train_variant(split, device, epochs: int = 40, hidden: int = 256, dropout: f
     return history
 
 
-def compare_regularizers(split, device, epochs: int = 40, variants: dict | None = None,
+def compare_regularizers(split, device, epochs: int = 50, variants: dict | None = None,
                          progress: bool = True) -> dict:
     """Train one MLP per entry of ``variants`` (default :data:`REGULARIZERS`)."""
     variants = REGULARIZERS if variants is None else variants
