@@ -10,7 +10,7 @@ these functions and are asserted in ``tests/test_lib_optimizers.py``.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import torch
@@ -274,7 +274,7 @@ def sgd_batch_size_runs(X: torch.Tensor, y: torch.Tensor, batch_sizes, lr: float
         every = max(1, updates_per_epoch // evals_per_epoch)
         rec = {"epoch": [], "update": [], "loss": []}
 
-        def record(update):
+        def record(update, rec=rec, model=model, updates_per_epoch=updates_per_epoch):
             with torch.no_grad():
                 rec["loss"].append(F.cross_entropy(model(X), y).item())
             rec["update"].append(update)

@@ -420,7 +420,8 @@ def check_stopping_cases(run, cases) -> None:
         stop_got, stop_exp = got["stop"].tolist(), expected["stop"].tolist()
         if stop_got != stop_exp:
             raise CheckFailure(f"{what}: step() returned {stop_got}, expected {stop_exp}")
-        expect_close(got["best_epoch"], expected["best_epoch"], f"{what}: best_epoch after each step")
+        expect_close(got["best_epoch"], expected["best_epoch"],
+                     f"{what}: best_epoch after each step")
         expect_close(got["best_loss"], expected["best_loss"], f"{what}: best_loss after each step")
 
 
