@@ -213,13 +213,13 @@ def probe_g_loss(ns, fake_logits):
 
 
 def d_loss_reference(real_logits, fake_logits):
-    bce = F.binary_cross_entropy_with_logits
-    return (bce(real_logits, torch.ones_like(real_logits))
-            + bce(fake_logits, torch.zeros_like(fake_logits)))
+    """-log D(x) - log(1 - D(G(z))), batch means, written with log-sigmoids (1 - sigmoid(s) = sigmoid(-s))."""
+    return -(F.logsigmoid(real_logits).mean() + F.logsigmoid(-fake_logits).mean())
 
 
 def g_loss_reference(fake_logits):
-    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+    """The non-saturating loss -log D(G(z)), batch mean, written with a log-sigmoid."""
+    return -F.logsigmoid(fake_logits).mean()
 
 
 def check_gan_losses_on(run, real, fake, label: str) -> None:
@@ -339,21 +339,17 @@ def gan_step_reference(seed, z_dim, x_dim, lr, batches):
     Returns the losses and both networks' flat parameters after each batch.
     """
     G, D = tiny_gan(seed, z_dim, x_dim)
-    bce = F.binary_cross_entropy_with_logits
     d_losses, g_losses, G_end, D_end, D_mid = [], [], [], [], []
     for x_real, z in batches:
         with torch.no_grad():
-            fake = G(z)
-        real_logits, fake_logits = D(x_real), D(fake)
-        d_loss = (bce(real_logits, torch.ones_like(real_logits))
-                  + bce(fake_logits, torch.zeros_like(fake_logits)))
+            samples = G(z)
+        d_loss = d_loss_reference(D(x_real), D(samples))
         grads = torch.autograd.grad(d_loss, list(D.parameters()))
         with torch.no_grad():
             for p, gr in zip(D.parameters(), grads):
                 p -= lr * gr
         D_mid.append(_flat(D))
-        logits = D(G(z))
-        g_loss = bce(logits, torch.ones_like(logits))
+        g_loss = g_loss_reference(D(G(z)))
         grads = torch.autograd.grad(g_loss, list(G.parameters()))
         with torch.no_grad():
             for p, gr in zip(G.parameters(), grads):
