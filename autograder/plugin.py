@@ -16,8 +16,8 @@ import torch
 
 from autograder.notebooks import Submission
 from autograder.isolation import SandboxUnavailable
-from autograder.sandbox import (CellUnavailable, ExerciseRun, NotAttemptedError, StudentFailure,
-                                Worker, WorkerStartFailed)
+from autograder.sandbox import (CellUnavailable, ExerciseRun, GraderBug, NotAttemptedError,
+                                StudentFailure, Worker, WorkerStartFailed)
 from dlcourse.checks import bundle_targets, get_exercise, probe_name, target_names
 from dlcourse.compare import CheckFailure
 from dlcourse.seed import set_seed
@@ -148,7 +148,7 @@ class GradingPlugin:
             self.outcomes.append(TestOutcome(gid, item.name, "passed"))
             return
         exc = call.excinfo.value if call.excinfo else None
-        if isinstance(exc, (WorkerStartFailed, SandboxUnavailable)):
+        if isinstance(exc, (WorkerStartFailed, SandboxUnavailable, GraderBug)):
             status, message = "grader error", str(exc)
         elif isinstance(exc, NotAttemptedError):
             status, message = "not attempted", str(exc)

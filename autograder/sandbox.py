@@ -49,6 +49,10 @@ class NotAttemptedError(StudentFailure):
     status = "not attempted"
 
 
+class GraderBug(RuntimeError):
+    """A check or hidden test asked for something the worker cannot do: the grader's fault."""
+
+
 class WorkerStartFailed(RuntimeError):
     """The worker could not start: a fault of the grader or its machine, not the student."""
 
@@ -207,8 +211,15 @@ class ExerciseRun:
         """Call ``probe(target, *inputs)`` in the child; return the plain result."""
         if self.failure:
             raise self.failure
+        request = {"op": "run", "probe": probe, "inputs": list(inputs)}
         try:
-            self.worker.send({"op": "run", "probe": probe, "inputs": list(inputs)})
+            decode(encode(request)[_HEADER.size:])
+        except ProtocolError:
+            raise GraderBug(f"{probe} was given inputs that are not plain data (tensors, numbers, "
+                            "strings and lists, tuples or dicts of them); pass seeds, not "
+                            "generators or modules") from None
+        try:
+            self.worker.send(request)
             msg = self._receive()
         except StudentFailure as exc:
             raise self._fail(exc) from None
