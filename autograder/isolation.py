@@ -33,10 +33,20 @@ class SandboxUnavailable(RuntimeError):
     """Isolation was required but bubblewrap cannot run here."""
 
 
+def code_root() -> Path:
+    """The folder holding the ``autograder`` and ``dlcourse`` packages this grader runs from."""
+    return Path(__file__).resolve().parent.parent
+
+
 def clean_env(scratch: str) -> dict:
-    """The only variables the worker sees; nothing from the grader's environment leaks in."""
+    """The only variables the worker sees; nothing from the grader's environment leaks in.
+
+    ``PYTHONPATH`` makes the worker import the grader's own ``dlcourse`` and ``autograder``,
+    whatever the environment's install points at (another checkout, no install at all).
+    """
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "PYTHONPATH": str(code_root()),
         "HOME": scratch,
         "TMPDIR": scratch,
         "LANG": "C.UTF-8",
@@ -71,7 +81,7 @@ def sandbox_uid() -> int:
 
 def _worker_files() -> list[Path]:
     """What of the repository the worker may see: the course library and its own code."""
-    package = Path(__file__).resolve().parent
+    package = code_root() / "autograder"
     return [package.parent / "dlcourse", package / "__init__.py", package / "worker.py",
             package / "protocol.py"]
 

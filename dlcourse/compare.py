@@ -24,12 +24,26 @@ class CheckFailure(AssertionError):
     """A result differs from what was expected; the message says how.
 
     ``summary`` is the same finding without any expected value, safe to show for
-    hidden tests.
+    hidden tests. ``mistake`` is the id of the catalogued mistake the result matches, if any
+    (the exercise's catalogue holds its message).
     """
 
-    def __init__(self, message: str, summary: str | None = None):
+    def __init__(self, message: str, summary: str | None = None, mistake: str | None = None):
         super().__init__(message)
         self.summary = summary
+        self.mistake = mistake
+
+
+def _named_mistake(exc: CheckFailure, got, mistakes: dict | None, expect, **options) -> CheckFailure:
+    """Tag ``exc`` with the first catalogued mistake whose variant ``got`` matches."""
+    for mistake_id, variant in (mistakes or {}).items():
+        try:
+            expect(got, variant, "", **options)
+        except CheckFailure:
+            continue
+        exc.mistake = mistake_id
+        break
+    return exc
 
 
 def _fmt(x) -> str:
@@ -48,8 +62,22 @@ def expect_type(got, expected_type, what: str) -> None:
 
 
 def expect_close(got, expected: torch.Tensor, what: str, rtol: float | None = None,
-                 atol: float | None = None, check_dtype: bool = True) -> None:
-    """Fail with a message naming shape, dtype, first wrong index and max error."""
+                 atol: float | None = None, check_dtype: bool = True,
+                 mistakes: dict[str, torch.Tensor] | None = None) -> None:
+    """Fail with a message naming shape, dtype, first wrong index and max error.
+
+    ``mistakes`` maps catalogued mistake ids to what that mistake would return; a failure that
+    matches one of them carries its id.
+    """
+    try:
+        _expect_close(got, expected, what, rtol=rtol, atol=atol, check_dtype=check_dtype)
+    except CheckFailure as exc:
+        raise _named_mistake(exc, got, mistakes, _expect_close, rtol=rtol, atol=atol,
+                             check_dtype=check_dtype) from None
+
+
+def _expect_close(got, expected: torch.Tensor, what: str, rtol: float | None = None,
+                  atol: float | None = None, check_dtype: bool = True) -> None:
     expect_type(got, torch.Tensor, what)
     if check_dtype and got.dtype != expected.dtype:
         raise CheckFailure(f"{what}: expected dtype {expected.dtype}, got {got.dtype}",
@@ -87,8 +115,16 @@ def expect_close(got, expected: torch.Tensor, what: str, rtol: float | None = No
             f"{idx}; largest error {_fmt(max_err)}")
 
 
-def expect_scalar(got, expected: float, what: str, rtol: float = 1e-6, atol: float = 1e-9) -> None:
+def expect_scalar(got, expected: float, what: str, rtol: float = 1e-6, atol: float = 1e-9,
+                  mistakes: dict[str, float] | None = None) -> None:
     """Fail unless ``got`` is a real number (int/float or 0-d tensor) close to ``expected``."""
+    try:
+        _expect_scalar(got, expected, what, rtol=rtol, atol=atol)
+    except CheckFailure as exc:
+        raise _named_mistake(exc, got, mistakes, _expect_scalar, rtol=rtol, atol=atol) from None
+
+
+def _expect_scalar(got, expected: float, what: str, rtol: float = 1e-6, atol: float = 1e-9) -> None:
     if isinstance(got, torch.Tensor):
         if got.numel() != 1:
             raise CheckFailure(f"{what}: expected a single number, got a tensor of shape "
@@ -101,7 +137,14 @@ def expect_scalar(got, expected: float, what: str, rtol: float = 1e-6, atol: flo
                            f"{what}: wrong value ({_fmt(float(got))})")
 
 
-def expect_equal(got, expected, what: str) -> None:
+def expect_equal(got, expected, what: str, mistakes: dict | None = None) -> None:
     """Exact equality for plain Python values (ints, strings, bools, tuples of them)."""
+    try:
+        _expect_equal(got, expected, what)
+    except CheckFailure as exc:
+        raise _named_mistake(exc, got, mistakes, _expect_equal) from None
+
+
+def _expect_equal(got, expected, what: str) -> None:
     if type(got) is not type(expected) or got != expected:
         raise CheckFailure(f"{what}: expected {expected!r}, got {got!r}", f"{what}: wrong value ({got!r})")

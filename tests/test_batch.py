@@ -29,8 +29,8 @@ def batch(tmp_path_factory):
     victim = next(iter(load_master(MASTER).exercises))
     with_solution(MASTER, victim, "while True:\n    pass\n", subs / "dee.ipynb")
     with_solution(MASTER, victim, "import os\nos._exit(3)\n", subs / "eve.ipynb")
-    from tests.mistakes.ch02 import MISTAKES
-    wrong = next(src for gid, _, src in MISTAKES if gid == victim)
+    from autograder.mistakes import mistakes_of
+    wrong = next(m.source for m in mistakes_of("ch02") if m.grade_id == victim)
     with_solution(MASTER, victim, wrong, subs / "fay.ipynb")
     mp = pytest.MonkeyPatch()
     mp.setenv("AUTOGRADER_TIME_SCALE", "0.3")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib
 import json
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grade import grade_notebook
+from autograder.mistakes import mistakes_of
 from autograder.notebooks import InvalidSubmission, load_master
 from autograder.report import gradescope
 from tests.conftest import ROOT, SOLUTIONS, cell_by_grade_id, read_nb
@@ -36,8 +36,7 @@ def _spec():
     master = load_master(MASTER)
     victim = next(iter(master.exercises))
     target = master.exercises[victim].exercise.target
-    mistakes = importlib.import_module("tests.mistakes.ch02").MISTAKES
-    wrong = next(src for gid, _, src in mistakes if gid == victim)
+    wrong = next(m.source for m in mistakes_of("ch02") if m.grade_id == victim)
     return victim, target, master.exercises[victim].solution, wrong
 
 

@@ -215,11 +215,11 @@ def test_master_solutions_pass_the_public_checks():
 
 @pytest.mark.slow
 def test_mistakes_fail_the_public_checks():
-    from tests.mistakes.ch03 import MISTAKES
+    from autograder.mistakes import mistakes_of
 
     by_id = {e.grade_id: e for e in exercises_of("ch03")}
-    assert {gid for gid, _, _ in MISTAKES} == set(by_id)
-    for gid, description, source in MISTAKES:
+    assert {m.grade_id for m in mistakes_of("ch03")} == set(by_id)
+    for gid, _, source in mistakes_of("ch03"):
         ns = {"torch": torch}
         exec(source, ns)
         ex = by_id[gid]

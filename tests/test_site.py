@@ -6,6 +6,7 @@ instructor edition is built here with ``book/build_instructor.py`` (``make book-
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -126,14 +127,14 @@ def test_chapter_page(html_dir, doc):
     assert CONFIG["launch_buttons"]["jupyterhub_url"] + "/hub/user-redirect/git-pull?" in text
     assert f'href="../_sources/{nb_path}"' in text
     assert (html_dir / "_sources" / nb_path).is_file()
-    # the master's exercises are sphinx-exercise admonitions; its citations a bibliography
+    # every exercise of the master is an exercise box with its number and title
     master = ROOT / "solutions" / f"{Path(doc).name}.ipynb"
     if master.is_file():
-        md = "\n".join(source(c) for c in notebook(master)["cells"] if c["cell_type"] == "markdown")
-        n_ex = md.count(":::{exercise}")
-        assert text.count('class="exercise admonition"') == n_ex
-        if "{footcite}" in md:
-            assert 'class="footnote-list' in text and 'role="doc-footnote"' in text
+        from dlcourse.checks import exercises_of
+
+        for ex in exercises_of(f"ch{Path(doc).name[:2]}"):
+            assert html.escape(ex.title, quote=False) in text, f"no box titled {ex.title!r}"
+        assert text.count("dlcourse-exercise") == len(exercises_of(f"ch{Path(doc).name[:2]}"))
     # no solution in the public website
     assert "dlcourse-solution" not in text and "### BEGIN SOLUTION" not in text
 

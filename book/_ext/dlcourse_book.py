@@ -11,6 +11,10 @@ It does two things:
   and its labels), and no widget JavaScript is added to the page.
 * **No unused remote scripts.** sphinx-thebe's configuration script (which names a CDN URL and is
   emitted twice, a console error) is dropped from pages when Thebe is not enabled.
+* **Exercise and prediction boxes.** Notebooks write an exercise as a plain titled admonition,
+  ``:::{admonition} Exercise 4.2 — Title``, which reads well in JupyterLab (jupyterlab-myst) and
+  in renderers without MyST; here it gets the class ``dlcourse-exercise`` (and a "Predict, then
+  run" box ``dlcourse-predict``) for ``book/_static/dlcourse.css``.
 * **Instructor edition.** When the configuration value ``dlcourse_edition`` is ``"instructor"``
   (``make book-instructor`` sets it, see ``book/build_instructor.py``), every exercise's solution
   cell of a student notebook ``chapters/NN_topic.ipynb`` is followed by a collapsed toggle
@@ -43,8 +47,10 @@ def mathjax_static_dir() -> Path:
     return static
 
 
-def _add_mathjax(app, config):
-    config.html_static_path = list(config.html_static_path) + [str(mathjax_static_dir())]
+def _add_static(app, config):
+    """Serve MathJax and the course's own stylesheet (``book/_static``) with the site."""
+    own = Path(__file__).resolve().parent.parent / "_static"
+    config.html_static_path = list(config.html_static_path) + [str(mathjax_static_dir()), str(own)]
 
 
 # --- ipywidgets (tqdm progress bars) as static HTML ---
@@ -111,6 +117,23 @@ def _drop_thebe_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = [js for js in scripts if not is_thebe(js)]
 
 
+# --- exercise and prediction boxes ---
+
+BOX_CLASSES = {"Exercise ": "dlcourse-exercise", "Predict, then run": "dlcourse-predict"}
+
+
+def _box_classes(app, doctree):
+    """Add a class to admonitions whose title marks them as an exercise or a prediction."""
+    for box in doctree.findall(nodes.admonition):
+        titles = [c for c in box.children if isinstance(c, nodes.title)]
+        if not titles:
+            continue
+        text = titles[0].astext()
+        for prefix, cls in BOX_CLASSES.items():
+            if text.startswith(prefix) and cls not in box["classes"]:
+                box["classes"].append(cls)
+
+
 # --- instructor edition ---
 
 def master_solutions(master: Path) -> dict[str, str]:
@@ -157,8 +180,10 @@ def _add_solutions(app, doctree):
 
 def setup(app):
     app.add_config_value("dlcourse_edition", "student", "env", [str])
-    app.connect("config-inited", _add_mathjax)
+    app.connect("config-inited", _add_static)
     app.connect("doctree-read", _static_widgets)
     app.connect("doctree-read", _add_solutions)
+    app.connect("doctree-read", _box_classes)
+    app.add_css_file("dlcourse.css")
     app.connect("html-page-context", _drop_thebe_scripts)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

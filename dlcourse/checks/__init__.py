@@ -26,19 +26,45 @@ class NotAttempted(Exception):
 
 @dataclass(frozen=True)
 class Exercise:
-    """One graded exercise: its nbgrader ``grade_id`` and the name it defines."""
+    """One graded exercise: its nbgrader ``grade_id``, the name(s) it defines, its check.
+
+    ``name`` is the short title ("Stable softmax"); the number ("1.4") comes from the order in
+    which the chapter's check module registers its exercises, which is the notebook's order.
+    ``mistakes`` is the exercise's catalogue of known mistakes, kept in the ``MISTAKES`` dict of
+    its chapter's check module: id -> what the misconception is and which idea to revisit (never
+    code). The grader holds an implementation of each (``autograder/mistakes/chNN.py``); a check
+    names one by passing variants to ``expect_close`` (or raising a failure with its id).
+    """
     grade_id: str
     target: str | tuple[str, ...]
-    title: str
+    name: str
     check: Callable
     time_limit_s: float = 30.0
+
+    @property
+    def mistakes(self) -> dict[str, str]:
+        """The catalogue of known mistakes: id -> message."""
+        module = importlib.import_module(f"dlcourse.checks.{chapter_of(self.grade_id)}")
+        return getattr(module, "MISTAKES", {}).get(self.grade_id, {})
+
+    @property
+    def number(self) -> str:
+        """``"4.2"``: chapter number and position among the chapter's exercises."""
+        chapter = chapter_of(self.grade_id)
+        ids = [g for g in EXERCISES if chapter_of(g) == chapter]
+        return f"{int(chapter[2:])}.{ids.index(self.grade_id) + 1}"
+
+    @property
+    def title(self) -> str:
+        """``"Exercise 4.2 — 2-D convolution, vectorised"``, as the notebook's box shows it."""
+        return f"Exercise {self.number} — {self.name}"
 
 
 EXERCISES: dict[str, Exercise] = {}
 
 
 def exercise(grade_id: str, target: str | tuple[str, ...], title: str, time_limit_s: float = 30.0):
-    """Register the decorated function as the public check of ``grade_id``."""
+    """Register the decorated function as the public check of ``grade_id`` (``title``: short)."""
     def register(fn):
         EXERCISES[grade_id] = Exercise(grade_id, target, title, fn, time_limit_s)
         return fn
@@ -124,6 +150,13 @@ def bundle_targets(names: tuple[str, ...], objects) -> object:
     return objects[0] if len(names) == 1 else types.SimpleNamespace(**dict(zip(names, objects)))
 
 
+def explain(ex: Exercise, failure: CheckFailure) -> str:
+    """A failure in words: the catalogued mistake it looks like first, then the numbers."""
+    if failure.mistake and failure.mistake in ex.mistakes:
+        return f"this looks like a known mistake: {ex.mistakes[failure.mistake]}\n  Details: {failure}"
+    return str(failure)
+
+
 def check(grade_id: str, *targets) -> None:
     """Run the public check of ``grade_id`` on the student's ``targets`` and print the verdict."""
     ex = get_exercise(grade_id)
@@ -136,9 +169,10 @@ def check(grade_id: str, *targets) -> None:
             ex.check(local_runner(target))
     except NotAttempted:
         raise _Verdict(f"[not attempted] {ex.title}: replace `raise NotImplementedError()` "
-                       "with your code, then run this cell again.") from None
+                       "with your code, then run this cell again. Stuck? The hints under the "
+                       "exercise point the way without giving the code.") from None
     except CheckFailure as exc:
-        raise _Verdict(f"[incorrect] {ex.title}: {exc}") from None
+        raise _Verdict(f"[incorrect] {ex.title}: {explain(ex, exc)}") from None
     except Exception as exc:  # the student's code raised: name it, without a traceback
         raise _Verdict(f"[error] {ex.title}: your code raised {type(exc).__name__}: {exc}") from None
     print(f"[correct] {ex.title}: all checks passed.")

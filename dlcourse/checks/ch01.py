@@ -74,7 +74,7 @@ def probe_mlp(MLP, sizes, weights, biases, X) -> dict:
 
 # --- 1.1 dense layer ---------------------------------------------------------------------
 
-@exercise("ch01_dense", target="dense", title="Exercise 1.1 - dense layer")
+@exercise("ch01_dense", target="dense", title="A dense layer")
 def check_dense(run):
     cases = [(0, 1, 3, 2), (1, 5, 4, 4), (2, 7, 3, 6), (3, 2, 10, 1)]
     for seed, n, d_in, d_out in cases:
@@ -116,7 +116,7 @@ def _expect_perceptron(got, expected, what):
     expect_scalar(b, float(exp_b), f"{what}: new b", rtol=1e-5, atol=1e-5)
 
 
-@exercise("ch01_perceptron", target="perceptron_epoch", title="Exercise 1.2 - perceptron rule")
+@exercise("ch01_perceptron", target="perceptron_epoch", title="The perceptron learning rule")
 def check_perceptron(run):
     # Hand-worked: score 0 counts as +1, so this point is misclassified;
     # target - output = -1 - 1 = -2, hence w = 0 - 2 * [1, 2], b = 0 - 2.
@@ -157,7 +157,7 @@ def check_perceptron(run):
 # --- 1.3 activations ---------------------------------------------------------------------
 
 @exercise("ch01_activations", target=("sigmoid", "tanh", "relu", "leaky_relu"),
-          title="Exercise 1.3 - activation functions")
+          title="Activation functions")
 def check_activations(run):
     inputs = [
         ("a vector with zeros", torch.tensor([-3.0, -1.0, 0.0, 0.0, 0.5, 2.0])),
@@ -179,7 +179,7 @@ def check_activations(run):
 
 # --- 1.4 softmax -------------------------------------------------------------------------
 
-@exercise("ch01_softmax", target="softmax", title="Exercise 1.4 - stable softmax")
+@exercise("ch01_softmax", target="softmax", title="A numerically stable softmax")
 def check_softmax(run):
     cases = [
         ("a vector", torch.tensor([1.0, 2.0, 3.0, 0.0, -1.0])),
@@ -200,7 +200,7 @@ def check_softmax(run):
 
 # --- 1.5 mean squared error --------------------------------------------------------------
 
-@exercise("ch01_mse", target="mse", title="Exercise 1.5 - mean squared error")
+@exercise("ch01_mse", target="mse", title="Mean squared error")
 def check_mse(run):
     cases = [
         ("a single value", torch.tensor([2.5]), torch.tensor([-1.0])),
@@ -216,7 +216,7 @@ def check_mse(run):
 
 # --- 1.6 cross-entropy -------------------------------------------------------------------
 
-@exercise("ch01_cross_entropy", target="cross_entropy", title="Exercise 1.6 - cross-entropy")
+@exercise("ch01_cross_entropy", target="cross_entropy", title="Cross-entropy from logits")
 def check_cross_entropy(run):
     gen = torch.Generator().manual_seed(0)
     cases = [
@@ -277,7 +277,7 @@ def expect_mlp(run, sizes, weights, biases, X, what: str) -> None:
                            "autograd (no torch.no_grad or .detach() in forward)")
 
 
-@exercise("ch01_mlp", target="MLP", title="Exercise 1.7 - an MLP module")
+@exercise("ch01_mlp", target="MLP", title="An MLP module")
 def check_mlp(run):
     for seed, sizes, batch_shape in [
         (0, [4, 3], (2, 4)),                 # no hidden layer: logistic regression
@@ -287,3 +287,47 @@ def check_mlp(run):
     ]:
         weights, biases, X = mlp_case(seed, sizes, batch_shape)
         expect_mlp(run, sizes, weights, biases, X, f"MLP({sizes}) on input {batch_shape}")
+
+# The catalogue of known mistakes: exercise -> mistake id -> what the misconception is.
+MISTAKES = {
+    "ch01_dense": {
+        "multiplies_by_the_transposed_weight": "multiplies by the transposed weight (PyTorch's nn.Linear layout)",
+        "forgets_the_bias": 'forgets the bias',
+        "puts_the_weight_on_the_left": 'puts the weight on the left',
+    },
+    "ch01_perceptron": {
+        "never_updates_the_bias": 'never updates the bias',
+        "uses_torch_sign_so_a_score_of_exactly_0": 'uses torch.sign, so a score of exactly 0 gives output 0',
+        "updates_in_the_wrong_direction_output": 'updates in the wrong direction (output - target)',
+        "predicts_every_point_with_the_initial": 'predicts every point with the initial weights (batch update)',
+        "forgets_the_learning_rate_in_the_bias": 'forgets the learning rate in the bias update',
+    },
+    "ch01_activations": {
+        "tanh_from_its_textbook_formula_overflows": 'tanh from its textbook formula: overflows to NaN for large |x|',
+        "sigmoid_with_the_wrong_sign_in_the": 'sigmoid with the wrong sign in the exponent',
+        "leaky_relu_ignores_its_negative_slope": 'leaky_relu ignores its negative_slope argument',
+        "leaky_relu_scales_the_positive_side": 'leaky_relu scales the positive side instead of the negative one',
+    },
+    "ch01_softmax": {
+        "forgets_to_subtract_the_maximum": 'forgets to subtract the maximum (overflows)',
+        "normalises_along_the_first_dimension": 'normalises along the first dimension',
+        "subtracts_the_global_maximum_instead_of": "subtracts the global maximum instead of each row's",
+    },
+    "ch01_mse": {
+        "sums_instead_of_averaging": 'sums instead of averaging',
+        "mean_absolute_error_instead_of_squared": 'mean absolute error instead of squared',
+        "squares_the_mean_error_instead_of": 'squares the mean error instead of averaging the squares',
+    },
+    "ch01_cross_entropy": {
+        "log_of_a_naive_softmax_infinite_for": 'log of a naive softmax (infinite for large logits)',
+        "sums_over_the_batch_instead_of_averaging": 'sums over the batch instead of averaging',
+        "indexes_logits_target_an_n_x_n_block": 'indexes logits[:, target] (an N x N block) instead of one entry per row',
+    },
+    "ch01_mlp": {
+        "a_relu_after_the_output_layer_too": 'a ReLU after the output layer too',
+        "no_activation_between_the_layers_a": 'no activation between the layers (a linear model)',
+        "forgets_to_flatten_the_input": 'forgets to flatten the input',
+        "off_by_one_the_output_layer_is_missing": 'off by one: the output layer is missing',
+        "sigmoid_instead_of_relu_in_the_hidden": 'sigmoid instead of ReLU in the hidden layers',
+    },
+}

@@ -49,7 +49,7 @@ def expect_neuron_grads(got, x, w, b, grad_out, what):
 
 
 @exercise("ch02_sigmoid_neuron_backward", target="sigmoid_neuron_backward",
-          title="Exercise 2.1 - backward pass of a sigmoid neuron")
+          title="Backward pass of a sigmoid neuron")
 def check_sigmoid_neuron_backward(run):
     # the worked example of the chapter, one sample
     x = torch.tensor([[-1.0, -2.0]], dtype=torch.float64)
@@ -126,7 +126,7 @@ MLP_SHAPES = [(1, 2, 3, 1), (5, 4, 3, 2), (7, 3, 6, 4), (16, 8, 5, 3)]
 
 
 @exercise("ch02_mlp_backward", target="mlp_forward_backward",
-          title="Exercise 2.2 - backpropagation through a two-layer sigmoid network")
+          title="Backpropagation through a two-layer sigmoid network")
 def check_mlp_backward(run):
     for seed, (n, d, q, l) in enumerate(MLP_SHAPES):
         args = mlp_params(seed, n, d, q, l)
@@ -205,7 +205,7 @@ def grad_check_case(run, fname, x, grad, h, what, grad_rtol=1e-6):
 
 
 @exercise("ch02_grad_check", target="grad_check",
-          title="Exercise 2.3 - finite-difference gradient check")
+          title="A finite-difference gradient checker")
 def check_grad_check(run):
     cases = [("square_sum", (3,), 0), ("sin_prod", (2, 3), 1), ("logsumexp", (1,), 2),
              ("tanh_net", (4,), 3), ("exp3", (5,), 4)]
@@ -336,7 +336,7 @@ def expect_value_program(got, seed, n_leaves, n_ops, what):
     expect_close(got["grad"], exp["grad"], f"gradients of the leaves {what}")
 
 
-@exercise("ch02_value", target="Value", title="Exercise 2.4 - a tiny autograd engine")
+@exercise("ch02_value", target="Value", title="A tiny autograd engine")
 def check_value(run):
     got = run(probe_value_basics)
     expect_close(got["fresh"], torch.tensor([1.5, 0.0], dtype=torch.float64),
@@ -356,3 +356,33 @@ def check_value(run):
                              f"of random expression #{seed} ({n_leaves} inputs, "
                              f"{n_ops + 2} operations)")
 
+
+# The catalogue of known mistakes: exercise -> mistake id -> what the misconception is.
+MISTAKES = {
+    "ch02_sigmoid_neuron_backward": {
+        "forgets_the_sigmoid_s_local_gradient_s_1": "forgets the sigmoid's local gradient s(1-s)",
+        "evaluates_the_sigmoid_derivative_at_z": 'evaluates the sigmoid derivative at z instead of at sigmoid(z)',
+        "does_not_sum_the_bias_gradient_over_the": 'does not sum the bias gradient over the batch',
+        "ignores_the_upstream_gradient_assumes_dl": 'ignores the upstream gradient (assumes dL/ds = 1)',
+    },
+    "ch02_mlp_backward": {
+        "forgets_the_hidden_sigmoid_s_derivative": "forgets the hidden sigmoid's derivative b_h(1-b_h) in e_h",
+        "wrong_sign_returns_the_update_direction": 'wrong sign: returns the update direction +g b instead of the gradient -g b',
+        "averages_the_bias_gradients_over_the": 'averages the bias gradients over the batch instead of summing',
+        "drops_the_factor_1_2_in_the_loss": 'drops the factor 1/2 in the loss',
+    },
+    "ch02_grad_check": {
+        "uses_one_sided_forward_differences": 'uses one-sided (forward) differences',
+        "divides_the_centred_difference_by_h": 'divides the centred difference by h instead of 2h',
+        "forgets_to_restore_x_after_perturbing_an": 'forgets to restore x after perturbing an entry',
+        "relative_error_without_a_floor_0_0_gives": 'relative error without a floor: 0/0 gives NaN where both gradients vanish',
+        "reports_the_mean_instead_of_the_largest": 'reports the mean instead of the largest relative error',
+    },
+    "ch02_value": {
+        "overwrites_gradients_instead_of": 'overwrites gradients (=) instead of accumulating them (+=)',
+        "recursive_backward_without_a_topological": 'recursive backward without a topological order (shared nodes propagate twice)',
+        "tanh_derivative_written_as_1_tanh": 'tanh derivative written as 1 - tanh instead of 1 - tanh^2',
+        "exp_derivative_evaluated_as_the_input": 'exp derivative evaluated as the input instead of e^input',
+        "forgets_to_seed_the_output_gradient_with": 'forgets to seed the output gradient with 1',
+    },
+}

@@ -114,25 +114,25 @@ def check_optimizer(run, kind: str, settings: list[dict], problems=PUBLIC_PROBLE
 
 
 @exercise("ch03_sgd_momentum", target="sgd_momentum_step",
-          title="Exercise 3.1 - SGD with momentum")
+          title="SGD with momentum")
 def check_sgd_momentum(run):
     check_optimizer(run, "momentum", [{"lr": 0.05, "momentum": 0.9},
                                       {"lr": 0.2, "momentum": 0.0},
                                       {"lr": 0.01, "momentum": 0.5}])
 
 
-@exercise("ch03_adagrad", target="adagrad_step", title="Exercise 3.2 - Adagrad")
+@exercise("ch03_adagrad", target="adagrad_step", title="Adagrad")
 def check_adagrad(run):
     check_optimizer(run, "adagrad", [{"lr": 0.1, "eps": 1e-10}, {"lr": 0.5, "eps": 0.1}])
 
 
-@exercise("ch03_rmsprop", target="rmsprop_step", title="Exercise 3.3 - RMSprop")
+@exercise("ch03_rmsprop", target="rmsprop_step", title="RMSprop")
 def check_rmsprop(run):
     check_optimizer(run, "rmsprop", [{"lr": 0.01, "alpha": 0.99, "eps": 1e-8},
                                      {"lr": 0.003, "alpha": 0.9, "eps": 0.1}])
 
 
-@exercise("ch03_adam", target="adam_step", title="Exercise 3.4 - Adam")
+@exercise("ch03_adam", target="adam_step", title="Adam")
 def check_adam(run):
     check_optimizer(run, "adam", [{"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
                                   {"lr": 0.01, "beta1": 0.5, "beta2": 0.9, "eps": 0.1}])
@@ -168,7 +168,7 @@ def probe_newton_iterations(newton_step, W: torch.Tensor, x0: torch.Tensor, iter
     return torch.stack(norms)
 
 
-@exercise("ch03_newton_step", target="newton_step", title="Exercise 3.5 - a Newton step")
+@exercise("ch03_newton_step", target="newton_step", title="A Newton step")
 def check_newton_step(run):
     # Quadratics 1/2 x^T A x - b^T x with a known minimiser: one step lands on it.
     for seed, d in [(0, 1), (1, 3), (2, 8)]:
@@ -230,7 +230,7 @@ def probe_dropout_twice(dropout, x: torch.Tensor, p: float, seed: int):
     return {"a": a, "b": b}
 
 
-@exercise("ch03_dropout", target="dropout", title="Exercise 3.6 - inverted dropout")
+@exercise("ch03_dropout", target="dropout", title="Inverted dropout")
 def check_dropout(run):
     gen = torch.Generator().manual_seed(0)
     for p in [0.2, 0.5, 0.7]:
@@ -350,7 +350,7 @@ def compare_batchnorm(run, case, momentum: float, eps: float, what: str) -> None
 
 
 @exercise("ch03_batchnorm", target="batchnorm_forward",
-          title="Exercise 3.7 - batch normalization, train and eval")
+          title="Batch normalization, train and eval")
 def check_batchnorm(run):
     compare_batchnorm(run, batchnorm_case(0, [16, 16, 16], 4, 5), 0.1, 1e-5,
                       "batches of 16 x 4 features")
@@ -426,8 +426,54 @@ def check_stopping_cases(run, cases) -> None:
 
 
 @exercise("ch03_early_stopping", target="EarlyStopping",
-          title="Exercise 3.8 - early stopping")
+          title="Early stopping")
 def check_early_stopping(run):
     check_stopping_cases(run, EARLY_STOPPING_CASES)
     expect_equal(len(run(probe_early_stopping, [1.0] * 10, 4, 0.0)["stop"]), 5,
                  "a flat curve with patience 4: number of step() calls until it says stop")
+
+# The catalogue of known mistakes: exercise -> mistake id -> what the misconception is.
+MISTAKES = {
+    "ch03_sgd_momentum": {
+        "averages_the_velocity_with_1_momentum": "averages the velocity with (1 - momentum) (not torch's convention)",
+        "moves_with_the_old_velocity_before": 'moves with the old velocity before updating it',
+    },
+    "ch03_adagrad": {
+        "puts_eps_inside_the_square_root": 'puts eps inside the square root',
+        "accumulates_g_instead_of_g_squared": 'accumulates |g| instead of g squared',
+    },
+    "ch03_rmsprop": {
+        "forgets_the_1_alpha_factor_on_the_new": 'forgets the (1 - alpha) factor on the new squared gradient',
+        "swaps_alpha_and_1_alpha": 'swaps alpha and 1 - alpha',
+    },
+    "ch03_adam": {
+        "forgets_the_bias_correction": 'forgets the bias correction',
+        "counts_steps_from_0_off_by_one_in_the": 'counts steps from 0 (off by one in the bias correction)',
+        "puts_eps_inside_the_square_root": 'puts eps inside the square root',
+    },
+    "ch03_newton_step": {
+        "wrong_sign_moves_uphill": 'wrong sign (moves uphill)',
+        "multiplies_by_the_hessian_instead_of_its": 'multiplies by the Hessian instead of its inverse',
+        "uses_only_the_diagonal_of_the_hessian": 'uses only the diagonal of the Hessian',
+    },
+    "ch03_dropout": {
+        "forgets_to_rescale_the_kept_units": 'forgets to rescale the kept units',
+        "keeps_units_with_probability_p_instead": 'keeps units with probability p instead of 1 - p',
+        "one_mask_per_feature_shared_by_the_whole": 'one mask per feature, shared by the whole batch',
+        "classic_non_inverted_dropout_scales_by_1": 'classic (non-inverted) dropout: scales by 1 - p at evaluation',
+        "ignores_the_generator_global_random": 'ignores the generator (global random state)',
+    },
+    "ch03_batchnorm": {
+        "biased_variance_in_the_running_estimate": 'biased variance in the running estimate',
+        "normalises_with_the_unbiased_variance": 'normalises with the unbiased variance',
+        "momentum_weights_the_old_running_value": 'momentum weights the old running value (Keras convention)',
+        "uses_the_batch_statistics_in_evaluation": 'uses the batch statistics in evaluation mode too',
+        "eps_outside_the_square_root": 'eps outside the square root',
+    },
+    "ch03_early_stopping": {
+        "counts_a_tie_as_an_improvement_instead": 'counts a tie as an improvement (<= instead of <)',
+        "off_by_one_waits_patience_1_epochs": 'off by one: waits patience + 1 epochs',
+        "ignores_min_delta": 'ignores min_delta',
+        "numbers_epochs_from_1": 'numbers epochs from 1',
+    },
+}

@@ -318,7 +318,7 @@ def torch_output_size(n: int, k: int, s: int, p: int) -> int:
 
 
 @exercise("ch04_output_size", target="conv_output_size",
-          title="Exercise 4.1 - output size of a convolution")
+          title="Output size of a convolution")
 def check_output_size(run):
     for n, k, s, p in OUTPUT_SIZE_CASES:
         expect_equal(run(call, n, k, s, p), torch_output_size(n, k, s, p),
@@ -357,7 +357,7 @@ def conv_inputs(seed, x_shape, w_shape, with_bias, dtype=torch.float32):
     return x, w, b
 
 
-@exercise("ch04_conv2d", target="conv2d", title="Exercise 4.2 - 2-D convolution, vectorised")
+@exercise("ch04_conv2d", target="conv2d", title="2-D convolution, vectorised")
 def check_conv2d(run):
     x, w = HAND_IMAGE[None, None], HAND_KERNEL[None, None]
     expect_close(run(call, x, w, None, 1, 0), F.conv2d(x, w),
@@ -398,7 +398,7 @@ POOL_CASES = [
 ]
 
 
-@exercise("ch04_maxpool", target="max_pool2d", title="Exercise 4.3 - max pooling")
+@exercise("ch04_maxpool", target="max_pool2d", title="Max pooling")
 def check_maxpool(run):
     for seed, xs, k, s, offset in POOL_CASES:
         x = _randn(seed, *xs) + offset
@@ -419,7 +419,7 @@ def check_maxpool(run):
 
 # --- 4.4 LeNet-5 ----------------------------------------------------------------------------
 
-@exercise("ch04_lenet5", target="LeNet5", title="Exercise 4.4 - LeNet-5")
+@exercise("ch04_lenet5", target="LeNet5", title="LeNet-5")
 def check_lenet5(run):
     expected_count = sum(int(torch.tensor(s).prod()) for s in LENET5_SHAPES.values())
     for seed, batch in [(0, 1), (1, 3)]:
@@ -442,7 +442,7 @@ RESIDUAL_CASES = [
 ]
 
 
-@exercise("ch04_residual_block", target="ResidualBlock", title="Exercise 4.5 - residual block")
+@exercise("ch04_residual_block", target="ResidualBlock", title="Residual block")
 def check_residual_block(run):
     for seed, cin, cout, stride, xs in RESIDUAL_CASES:
         what = f"ResidualBlock({cin}, {cout}, stride={stride}) on x {xs}"
@@ -477,7 +477,7 @@ def ce_inputs(seed: int, n: int, c: int, scale: float, kind: str, dtype=torch.fl
 
 
 @exercise("ch04_weighted_ce", target="weighted_cross_entropy",
-          title="Exercise 4.6 - class-weighted cross-entropy")
+          title="Class-weighted cross-entropy")
 def check_weighted_ce(run):
     for seed, n, c, scale, kind in CE_CASES:
         logits, targets, weight = ce_inputs(seed, n, c, scale, kind)
@@ -494,3 +494,47 @@ def check_weighted_ce(run):
     F.cross_entropy(lr, targets, weight=weight).backward()
     expect_close(got["grad"], lr.grad, "gradient of weighted_cross_entropy with respect to the "
                  "logits", rtol=1e-4, atol=1e-6)
+
+# The catalogue of known mistakes: exercise -> mistake id -> what the misconception is.
+MISTAKES = {
+    "ch04_output_size": {
+        "forgets_the_1_counts_the_steps_not_the": 'forgets the +1 (counts the steps, not the positions)',
+        "pads_only_one_side": 'pads only one side',
+        "true_division_returns_a_float_that_is": 'true division: returns a float that is wrong when the stride does not divide',
+        "rounds_up_instead_of_down": 'rounds up instead of down',
+    },
+    "ch04_conv2d": {
+        "flips_the_kernel_true_convolution": "flips the kernel (true convolution instead of PyTorch's cross-correlation)",
+        "ignores_the_stride": 'ignores the stride',
+        "adds_the_bias_along_the_wrong_axis_the": 'adds the bias along the wrong axis (the last one)',
+        "swaps_the_kernel_s_height_and_width_axes": "swaps the kernel's height and width axes",
+        "correct_values_but_a_python_loop_over": 'correct values but a Python loop over output pixels',
+        "calls_pytorch_s_own_convolution": "calls PyTorch's own convolution",
+    },
+    "ch04_maxpool": {
+        "reshapes_into_blocks_only_right_when_the": 'reshapes into blocks: only right when the stride equals the kernel and divides the size',
+        "the_default_stride_is_1_instead_of_the": 'the default stride is 1 instead of the kernel size',
+        "pads_with_zeros_so_all_negative_windows": 'pads with zeros, so all-negative windows at the border give 0',
+        "averages_instead_of_taking_the_maximum": 'averages instead of taking the maximum',
+        "uses_nn_maxpool2d": 'uses nn.MaxPool2d',
+    },
+    "ch04_lenet5": {
+        "uses_relu_instead_of_tanh": 'uses ReLU instead of tanh',
+        "max_pooling_instead_of_average_pooling": 'max pooling instead of average pooling (subsampling)',
+        "forgets_the_tanh_after_f6": 'forgets the tanh after F6',
+        "pads_c1_by_2_the_28x28_input_variant_so": 'pads C1 by 2 (the 28x28-input variant), so C5 sees 2x2 maps',
+    },
+    "ch04_residual_block": {
+        "applies_the_last_relu_before_the": 'applies the last ReLU before the addition',
+        "projects_only_when_the_channels_change": 'projects only when the channels change, not when the stride is 2',
+        "puts_the_stride_on_the_second": 'puts the stride on the second convolution',
+        "a_projection_shortcut_without_batch_norm": 'a projection shortcut without batch norm',
+    },
+    "ch04_weighted_ce": {
+        "divides_by_the_number_of_samples_instead": 'divides by the number of samples instead of the sum of their weights',
+        "softmax_without_subtracting_the_maximum": 'softmax without subtracting the maximum (overflows for large logits)',
+        "normalises_the_log_softmax_over_the": 'normalises the log-softmax over the batch axis',
+        "uses_nn_crossentropyloss": 'uses nn.CrossEntropyLoss',
+        "weights_each_sample_by_its_predicted": 'weights each sample by its predicted class instead of its true class',
+    },
+}

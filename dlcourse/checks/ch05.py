@@ -97,7 +97,7 @@ def check_cell(run, kind, cases):
 CELL_CASES = [(0, 4, 3, 5, 1.0), (1, 1, 6, 2, 1.0), (2, 3, 1, 1, 0.5), (3, 2, 4, 4, 3.0)]
 
 
-@exercise("ch05_rnn_cell", target="RNNCell", title="Exercise 5.1 - RNN cell")
+@exercise("ch05_rnn_cell", target="RNNCell", title="RNN cell")
 def check_rnn_cell(run):
     check_cell(run, "rnn", CELL_CASES)
 
@@ -154,7 +154,7 @@ def check_unroll_cases(run, cases):
                       f"unroll with nn.{kind.upper()}Cell over {steps} steps, batch {batch}")
 
 
-@exercise("ch05_unroll", target="unroll", title="Exercise 5.2 - unrolling a cell")
+@exercise("ch05_unroll", target="unroll", title="Unrolling a cell")
 def check_unroll(run):
     check_unroll_cases(run, [("rnn", 0, 3, 5, 2, 4), ("rnn", 1, 1, 1, 3, 3),
                              ("gru", 2, 2, 7, 1, 5), ("gru", 3, 4, 2, 6, 2)])
@@ -204,7 +204,7 @@ def check_clip_cases(run, cases):
 
 
 @exercise("ch05_clip_grad_norm", target="clip_grad_norm",
-          title="Exercise 5.3 - gradient clipping by global norm")
+          title="Clipping by global norm")
 def check_clip_grad_norm(run):
     check_clip_cases(run, [
         (0, [(3, 4), (4,)], 5.0, (), 1.0, False),          # clipped
@@ -217,12 +217,12 @@ def check_clip_grad_norm(run):
 
 # ----------------------------------------------------------------------------- LSTM and GRU
 
-@exercise("ch05_lstm_cell", target="LSTMCell", title="Exercise 5.4 - LSTM cell")
+@exercise("ch05_lstm_cell", target="LSTMCell", title="LSTM cell")
 def check_lstm_cell(run):
     check_cell(run, "lstm", CELL_CASES)
 
 
-@exercise("ch05_gru_cell", target="GRUCell", title="Exercise 5.5 - GRU cell")
+@exercise("ch05_gru_cell", target="GRUCell", title="GRU cell")
 def check_gru_cell(run):
     check_cell(run, "gru", CELL_CASES)
 
@@ -288,6 +288,37 @@ def check_seq2seq_cases(run, cases):
 
 
 @exercise("ch05_seq2seq_step", target="seq2seq_step",
-          title="Exercise 5.6 - a sequence-to-sequence step with teacher forcing")
+          title="One encoder-decoder step with teacher forcing")
 def check_seq2seq_step(run):
     check_seq2seq_cases(run, [(0, 3, 5, 4), (1, 1, 2, 6), (2, 4, 1, 1), (3, 2, 7, 3)])
+
+# The catalogue of known mistakes: exercise -> mistake id -> what the misconception is.
+MISTAKES = {
+    "ch05_rnn_cell": {
+        "forgets_the_hidden_to_hidden_bias": 'forgets the hidden-to-hidden bias',
+        "multiplies_by_the_weights_without": 'multiplies by the weights without transposing (square case only works)',
+    },
+    "ch05_unroll": {
+        "returns_h0_with_the_states_and_drops_the": 'returns h0 with the states and drops the last one (off by one)',
+        "feeds_h0_to_every_step_instead_of_the": 'feeds h0 to every step instead of the previous state',
+        "stacks_along_the_wrong_axis_time_first": 'stacks along the wrong axis (time first)',
+    },
+    "ch05_clip_grad_norm": {
+        "clips_each_parameter_by_its_own_norm": 'clips each parameter by its own norm',
+        "always_rescales_to_max_norm_also_scaling": 'always rescales to max_norm, also scaling small gradients up',
+        "returns_the_norm_after_clipping": 'returns the norm after clipping',
+    },
+    "ch05_lstm_cell": {
+        "uses_the_gate_order_i_f_o_g_instead_of": "uses the gate order i, f, o, g instead of PyTorch's i, f, g, o",
+        "forgets_the_tanh_on_the_cell_state_in": 'forgets the tanh on the cell state in the output',
+    },
+    "ch05_gru_cell": {
+        "applies_the_reset_gate_after_adding_the": 'applies the reset gate after adding the bias b_hn',
+        "swaps_the_roles_of_z_and_1_z_the_other": 'swaps the roles of z and 1 - z (the other textbook convention)',
+    },
+    "ch05_seq2seq_step": {
+        "feeds_the_target_itself_to_the_decoder": 'feeds the target itself to the decoder (no shift: it sees the answer)',
+        "starts_the_decoder_from_zeros_instead_of": 'starts the decoder from zeros instead of the context vector',
+        "sums_the_token_losses_instead_of": 'sums the token losses instead of averaging them',
+    },
+}

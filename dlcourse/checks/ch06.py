@@ -82,7 +82,7 @@ def check_reparam_given_eps(run, seed: int, shape, scale: float = 1.0) -> None:
 
 
 @exercise("ch06_reparameterize", target="reparameterize",
-          title="Exercise 6.1 - the reparameterization trick")
+          title="The reparameterization trick")
 def check_reparameterize(run):
     for seed, shape in [(0, (1, 2)), (1, (5, 3)), (2, (4, 16)), (3, (2, 3, 4))]:
         check_reparam_given_eps(run, seed, shape)
@@ -123,7 +123,7 @@ def probe_kl_grad(fn, mu, logvar):
 
 
 @exercise("ch06_gaussian_kl", target="gaussian_kl",
-          title="Exercise 6.2 - KL divergence to a standard normal")
+          title="KL divergence to a standard normal")
 def check_gaussian_kl(run):
     zero = torch.zeros(3, 4)
     expect_close(run(call, zero, zero), torch.zeros(3), "gaussian_kl(0, 0): q is N(0, I), the KL is 0")
@@ -166,7 +166,7 @@ def vae_inputs(seed: int, n: int, pixels, latent: int, scale: float = 3.0):
     return x_logits, x, mu, logvar
 
 
-@exercise("ch06_vae_loss", target="vae_loss", title="Exercise 6.3 - the VAE loss")
+@exercise("ch06_vae_loss", target="vae_loss", title="The VAE loss")
 def check_vae_loss(run):
     for seed, n, pixels, latent in [(0, 1, (64,), 2), (1, 8, (64,), 2), (2, 5, (10,), 7),
                                     (3, 3, (1, 8, 8), 4)]:
@@ -251,7 +251,7 @@ def check_gan_losses_on(run, real, fake, label: str) -> None:
 
 
 @exercise("ch06_gan_losses", target=("discriminator_loss", "generator_loss"),
-          title="Exercise 6.4 - discriminator and generator losses")
+          title="Discriminator and generator losses")
 def check_gan_losses(run):
     zeros = torch.zeros(4, 1)
     check_gan_losses_on(run, zeros, zeros, "with all logits 0 (D(x) = 1/2 everywhere)")
@@ -398,7 +398,7 @@ def check_gan_step_structure(out, n_steps: int, G0: torch.Tensor, D0: torch.Tens
         G_prev, D_prev = out["G_end"][i], out["D_end"][i]
 
 
-@exercise("ch06_gan_step", target="gan_step", title="Exercise 6.5 - one GAN training step")
+@exercise("ch06_gan_step", target="gan_step", title="One GAN training step")
 def check_gan_step(run):
     for seed, z_dim, x_dim, batch, n_steps in [(0, 2, 2, 4, 2), (1, 3, 5, 1, 2), (2, 4, 1, 6, 3)]:
         lr = 0.1
@@ -417,3 +417,38 @@ def check_gan_step(run):
         expect_close(out["G_end"], ref["G_end"], f"{what}: generator parameters after each call",
                      rtol=1e-4, atol=1e-5)
 
+
+# The catalogue of known mistakes: exercise -> mistake id -> what the misconception is.
+MISTAKES = {
+    "ch06_reparameterize": {
+        "uses_the_variance_instead_of_the": 'uses the variance instead of the standard deviation',
+        "ignores_the_given_noise_and_always_draws": 'ignores the given noise and always draws its own',
+        "samples_with_torch_normal_so_no_gradient": 'samples with torch.normal, so no gradient reaches mu and logvar',
+        "draws_noise_with_torch_rand_uniform_when": 'draws noise with torch.rand (uniform) when none is given',
+    },
+    "ch06_gaussian_kl": {
+        "forgets_the_factor_1_2": 'forgets the factor 1/2',
+        "wrong_sign_of_the_log_variance_term": 'wrong sign of the log-variance term',
+        "averages_over_the_latent_dimensions": 'averages over the latent dimensions instead of summing',
+        "sums_over_the_batch_axis": 'sums over the batch axis',
+    },
+    "ch06_vae_loss": {
+        "averages_the_cross_entropy_over_pixels": 'averages the cross-entropy over pixels (the default reduction)',
+        "sums_over_the_batch_instead_of_averaging": 'sums over the batch instead of averaging',
+        "forgets_beta": 'forgets beta',
+        "applies_sigmoid_then_the_unstable_bce_on": 'applies sigmoid, then the unstable BCE on probabilities',
+    },
+    "ch06_gan_losses": {
+        "swaps_the_labels_of_real_and_generated": 'swaps the labels of real and generated data',
+        "uses_the_saturating_minimax_generator": 'uses the saturating minimax generator loss log(1 - D(G(z)))',
+        "one_mean_over_the_concatenated_batch": 'one mean over the concatenated batch (halves the loss, wrong for unequal batches)',
+        "takes_log_of_sigmoid_directly_infinite": 'takes log of sigmoid directly (infinite for saturated logits)',
+    },
+    "ch06_gan_step": {
+        "does_not_detach_and_steps_both": 'does not detach and steps both optimizers after the generator loss',
+        "forgets_opt_d_zero_grad_gradients_from": "does not clear the discriminator's gradients before its update: gradients from the generator phase pile up",
+        "scores_the_generator_with_the": 'scores the generator with the discriminator before its update',
+        "updates_the_generator_first_then_the": 'updates the generator first, then the discriminator',
+        "forgets_detach_in_the_discriminator": "forgets detach in the discriminator phase and never clears G's gradients",
+    },
+}

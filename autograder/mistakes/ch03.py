@@ -1,44 +1,49 @@
-"""Plausible wrong solutions for Chapter 3; each must lose its exercise's points."""
+"""Implementations of Chapter 3's catalogued mistakes (the grader's own; never shipped).
+
+Each entry replaces the master's solution cell: the grader must take that exercise's points
+and name the mistake. The messages are in ``dlcourse/checks/ch03.py`` (``MISTAKES``).
+"""
+from autograder.mistakes import Mistake
 
 MISTAKES = [
-    ("ch03_sgd_momentum", "averages the velocity with (1 - momentum) (not torch's convention)", '''
+    Mistake("ch03_sgd_momentum", "averages_the_velocity_with_1_momentum", '''
 def sgd_momentum_step(theta, grad, state, lr, momentum):
     v = momentum * state.get("v", torch.zeros_like(theta)) + (1 - momentum) * grad
     return theta - lr * v, {"v": v}
 '''),
-    ("ch03_sgd_momentum", "moves with the old velocity before updating it", '''
+    Mistake("ch03_sgd_momentum", "moves_with_the_old_velocity_before", '''
 def sgd_momentum_step(theta, grad, state, lr, momentum):
     v_old = state.get("v", torch.zeros_like(theta))
     new_theta = theta - lr * v_old
     return new_theta, {"v": momentum * v_old + grad}
 '''),
-    ("ch03_adagrad", "puts eps inside the square root", '''
+    Mistake("ch03_adagrad", "puts_eps_inside_the_square_root", '''
 def adagrad_step(theta, grad, state, lr, eps=1e-10):
     s = state.get("s", torch.zeros_like(theta)) + grad ** 2
     return theta - lr * grad / torch.sqrt(s + eps), {"s": s}
 '''),
-    ("ch03_adagrad", "accumulates |g| instead of g squared", '''
+    Mistake("ch03_adagrad", "accumulates_g_instead_of_g_squared", '''
 def adagrad_step(theta, grad, state, lr, eps=1e-10):
     s = state.get("s", torch.zeros_like(theta)) + grad.abs()
     return theta - lr * grad / (s.sqrt() + eps), {"s": s}
 '''),
-    ("ch03_rmsprop", "forgets the (1 - alpha) factor on the new squared gradient", '''
+    Mistake("ch03_rmsprop", "forgets_the_1_alpha_factor_on_the_new", '''
 def rmsprop_step(theta, grad, state, lr, alpha=0.99, eps=1e-8):
     s = alpha * state.get("s", torch.zeros_like(theta)) + grad ** 2
     return theta - lr * grad / (s.sqrt() + eps), {"s": s}
 '''),
-    ("ch03_rmsprop", "swaps alpha and 1 - alpha", '''
+    Mistake("ch03_rmsprop", "swaps_alpha_and_1_alpha", '''
 def rmsprop_step(theta, grad, state, lr, alpha=0.99, eps=1e-8):
     s = (1 - alpha) * state.get("s", torch.zeros_like(theta)) + alpha * grad ** 2
     return theta - lr * grad / (s.sqrt() + eps), {"s": s}
 '''),
-    ("ch03_adam", "forgets the bias correction", '''
+    Mistake("ch03_adam", "forgets_the_bias_correction", '''
 def adam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     m = beta1 * state.get("m", torch.zeros_like(theta)) + (1 - beta1) * grad
     v = beta2 * state.get("v", torch.zeros_like(theta)) + (1 - beta2) * grad ** 2
     return theta - lr * m / (v.sqrt() + eps), {"m": m, "v": v}
 '''),
-    ("ch03_adam", "counts steps from 0 (off by one in the bias correction)", '''
+    Mistake("ch03_adam", "counts_steps_from_0_off_by_one_in_the", '''
 def adam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     t = state.get("t", 0)
     m = beta1 * state.get("m", torch.zeros_like(theta)) + (1 - beta1) * grad
@@ -47,7 +52,7 @@ def adam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     v_hat = v / (1 - beta2 ** (t + 2))
     return theta - lr * m_hat / (v_hat.sqrt() + eps), {"m": m, "v": v, "t": t + 1}
 '''),
-    ("ch03_adam", "puts eps inside the square root", '''
+    Mistake("ch03_adam", "puts_eps_inside_the_square_root", '''
 def adam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     t = state.get("t", 0) + 1
     m = beta1 * state.get("m", torch.zeros_like(theta)) + (1 - beta1) * grad
@@ -56,26 +61,26 @@ def adam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     v_hat = v / (1 - beta2 ** t)
     return theta - lr * m_hat / torch.sqrt(v_hat + eps), {"m": m, "v": v, "t": t}
 '''),
-    ("ch03_newton_step", "wrong sign (moves uphill)", '''
+    Mistake("ch03_newton_step", "wrong_sign_moves_uphill", '''
 def newton_step(x, grad, hess):
     return x + torch.linalg.solve(hess, grad)
 '''),
-    ("ch03_newton_step", "multiplies by the Hessian instead of its inverse", '''
+    Mistake("ch03_newton_step", "multiplies_by_the_hessian_instead_of_its", '''
 def newton_step(x, grad, hess):
     return x - hess @ grad
 '''),
-    ("ch03_newton_step", "uses only the diagonal of the Hessian", '''
+    Mistake("ch03_newton_step", "uses_only_the_diagonal_of_the_hessian", '''
 def newton_step(x, grad, hess):
     return x - grad / torch.diagonal(hess)
 '''),
-    ("ch03_dropout", "forgets to rescale the kept units", '''
+    Mistake("ch03_dropout", "forgets_to_rescale_the_kept_units", '''
 def dropout(x, p, training, generator):
     if not training:
         return x
     keep = torch.rand(x.shape, generator=generator, dtype=x.dtype) >= p
     return x * keep
 '''),
-    ("ch03_dropout", "keeps units with probability p instead of 1 - p", '''
+    Mistake("ch03_dropout", "keeps_units_with_probability_p_instead", '''
 def dropout(x, p, training, generator):
     if not training or p == 0:
         return x
@@ -84,7 +89,7 @@ def dropout(x, p, training, generator):
     keep = torch.rand(x.shape, generator=generator, dtype=x.dtype) < p
     return x * keep / (1 - p)
 '''),
-    ("ch03_dropout", "one mask per feature, shared by the whole batch", '''
+    Mistake("ch03_dropout", "one_mask_per_feature_shared_by_the_whole", '''
 def dropout(x, p, training, generator):
     if not training or p == 0:
         return x
@@ -93,14 +98,14 @@ def dropout(x, p, training, generator):
     keep = torch.rand(x.shape[-1], generator=generator, dtype=x.dtype) >= p
     return x * keep / (1 - p)
 '''),
-    ("ch03_dropout", "classic (non-inverted) dropout: scales by 1 - p at evaluation", '''
+    Mistake("ch03_dropout", "classic_non_inverted_dropout_scales_by_1", '''
 def dropout(x, p, training, generator):
     if not training:
         return x * (1 - p)
     keep = torch.rand(x.shape, generator=generator, dtype=x.dtype) >= p
     return x * keep
 '''),
-    ("ch03_dropout", "ignores the generator (global random state)", '''
+    Mistake("ch03_dropout", "ignores_the_generator_global_random", '''
 def dropout(x, p, training, generator):
     if not training or p == 0:
         return x
@@ -109,7 +114,7 @@ def dropout(x, p, training, generator):
     keep = torch.rand(x.shape, dtype=x.dtype) >= p
     return x * keep / (1 - p)
 '''),
-    ("ch03_batchnorm", "biased variance in the running estimate", '''
+    Mistake("ch03_batchnorm", "biased_variance_in_the_running_estimate", '''
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
     if training:
         mean, var = x.mean(dim=0), x.var(dim=0, unbiased=False)
@@ -119,7 +124,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momen
         mean, var = running_mean, running_var
     return gamma * (x - mean) / torch.sqrt(var + eps) + beta, running_mean, running_var
 '''),
-    ("ch03_batchnorm", "normalises with the unbiased variance", '''
+    Mistake("ch03_batchnorm", "normalises_with_the_unbiased_variance", '''
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
     if training:
         mean, var = x.mean(dim=0), x.var(dim=0, unbiased=True)
@@ -129,7 +134,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momen
         mean, var = running_mean, running_var
     return gamma * (x - mean) / torch.sqrt(var + eps) + beta, running_mean, running_var
 '''),
-    ("ch03_batchnorm", "momentum weights the old running value (Keras convention)", '''
+    Mistake("ch03_batchnorm", "momentum_weights_the_old_running_value", '''
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
     if training:
         mean, var = x.mean(dim=0), x.var(dim=0, unbiased=False)
@@ -140,7 +145,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momen
         mean, var = running_mean, running_var
     return gamma * (x - mean) / torch.sqrt(var + eps) + beta, running_mean, running_var
 '''),
-    ("ch03_batchnorm", "uses the batch statistics in evaluation mode too", '''
+    Mistake("ch03_batchnorm", "uses_the_batch_statistics_in_evaluation", '''
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
     mean, var = x.mean(dim=0), x.var(dim=0, unbiased=False)
     if training:
@@ -149,7 +154,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momen
         running_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)
     return gamma * (x - mean) / torch.sqrt(var + eps) + beta, running_mean, running_var
 '''),
-    ("ch03_batchnorm", "eps outside the square root", '''
+    Mistake("ch03_batchnorm", "eps_outside_the_square_root", '''
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
     if training:
         mean, var = x.mean(dim=0), x.var(dim=0, unbiased=False)
@@ -160,7 +165,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momen
         mean, var = running_mean, running_var
     return gamma * (x - mean) / (torch.sqrt(var) + eps) + beta, running_mean, running_var
 '''),
-    ("ch03_early_stopping", "counts a tie as an improvement (<= instead of <)", '''
+    Mistake("ch03_early_stopping", "counts_a_tie_as_an_improvement_instead", '''
 class EarlyStopping:
     def __init__(self, patience=5, min_delta=0.0):
         self.patience, self.min_delta = patience, min_delta
@@ -174,7 +179,7 @@ class EarlyStopping:
             self.wait += 1
         return self.wait >= self.patience
 '''),
-    ("ch03_early_stopping", "off by one: waits patience + 1 epochs", '''
+    Mistake("ch03_early_stopping", "off_by_one_waits_patience_1_epochs", '''
 class EarlyStopping:
     def __init__(self, patience=5, min_delta=0.0):
         self.patience, self.min_delta = patience, min_delta
@@ -188,7 +193,7 @@ class EarlyStopping:
             self.wait += 1
         return self.wait > self.patience
 '''),
-    ("ch03_early_stopping", "ignores min_delta", '''
+    Mistake("ch03_early_stopping", "ignores_min_delta", '''
 class EarlyStopping:
     def __init__(self, patience=5, min_delta=0.0):
         self.patience, self.min_delta = patience, min_delta
@@ -202,7 +207,7 @@ class EarlyStopping:
             self.wait += 1
         return self.wait >= self.patience
 '''),
-    ("ch03_early_stopping", "numbers epochs from 1", '''
+    Mistake("ch03_early_stopping", "numbers_epochs_from_1", '''
 class EarlyStopping:
     def __init__(self, patience=5, min_delta=0.0):
         self.patience, self.min_delta = patience, min_delta

@@ -1,27 +1,30 @@
-"""Plausible wrong solutions of Chapter 4; each must lose its exercise's points."""
+"""Implementations of Chapter 4's catalogued mistakes (the grader's own; never shipped).
+
+Each entry replaces the master's solution cell: the grader must take that exercise's points
+and name the mistake. The messages are in ``dlcourse/checks/ch04.py`` (``MISTAKES``).
+"""
+from autograder.mistakes import Mistake
 
 MISTAKES = [
-    # --- 4.1 output size -----------------------------------------------------------------
-    ("ch04_output_size", "forgets the +1 (counts the steps, not the positions)", '''
+    Mistake("ch04_output_size", "forgets_the_1_counts_the_steps_not_the", '''
 def conv_output_size(n, kernel_size, stride=1, padding=0):
     return (n + 2 * padding - kernel_size) // stride
 '''),
-    ("ch04_output_size", "pads only one side", '''
+    Mistake("ch04_output_size", "pads_only_one_side", '''
 def conv_output_size(n, kernel_size, stride=1, padding=0):
     return (n + padding - kernel_size) // stride + 1
 '''),
-    ("ch04_output_size", "true division: returns a float that is wrong when the stride does not divide", '''
+    Mistake("ch04_output_size", "true_division_returns_a_float_that_is", '''
 def conv_output_size(n, kernel_size, stride=1, padding=0):
     return (n + 2 * padding - kernel_size) / stride + 1
 '''),
-    ("ch04_output_size", "rounds up instead of down", '''
+    Mistake("ch04_output_size", "rounds_up_instead_of_down", '''
 import math
 
 def conv_output_size(n, kernel_size, stride=1, padding=0):
     return math.ceil((n + 2 * padding - kernel_size) / stride) + 1
 '''),
-    # --- 4.2 conv2d ------------------------------------------------------------------------
-    ("ch04_conv2d", "flips the kernel (true convolution instead of PyTorch's cross-correlation)", '''
+    Mistake("ch04_conv2d", "flips_the_kernel_true_convolution", '''
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     weight = weight.flip(-1, -2)
     x = F.pad(x, (padding,) * 4)
@@ -31,7 +34,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         out = out + bias[None, :, None, None]
     return out
 '''),
-    ("ch04_conv2d", "ignores the stride", '''
+    Mistake("ch04_conv2d", "ignores_the_stride", '''
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     x = F.pad(x, (padding,) * 4)
     windows = x.unfold(2, weight.shape[2], 1).unfold(3, weight.shape[3], 1)
@@ -40,7 +43,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         out = out + bias[None, :, None, None]
     return out
 '''),
-    ("ch04_conv2d", "adds the bias along the wrong axis (the last one)", '''
+    Mistake("ch04_conv2d", "adds_the_bias_along_the_wrong_axis_the", '''
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     x = F.pad(x, (padding,) * 4)
     windows = x.unfold(2, weight.shape[2], stride).unfold(3, weight.shape[3], stride)
@@ -49,7 +52,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         out = out + bias
     return out
 '''),
-    ("ch04_conv2d", "swaps the kernel's height and width axes", '''
+    Mistake("ch04_conv2d", "swaps_the_kernel_s_height_and_width_axes", '''
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     x = F.pad(x, (padding,) * 4)
     windows = x.unfold(2, weight.shape[3], stride).unfold(3, weight.shape[2], stride)
@@ -58,7 +61,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         out = out + bias[None, :, None, None]
     return out
 '''),
-    ("ch04_conv2d", "correct values but a Python loop over output pixels", '''
+    Mistake("ch04_conv2d", "correct_values_but_a_python_loop_over", '''
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     c_out, c_in, kh, kw = weight.shape
     x = F.pad(x, (padding,) * 4)
@@ -73,23 +76,22 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         out = out + bias[None, :, None, None]
     return out
 '''),
-    ("ch04_conv2d", "calls PyTorch's own convolution", '''
+    Mistake("ch04_conv2d", "calls_pytorch_s_own_convolution", '''
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     return F.conv2d(x, weight, bias, stride=stride, padding=padding)
 '''),
-    # --- 4.3 max pooling -------------------------------------------------------------------
-    ("ch04_maxpool", "reshapes into blocks: only right when the stride equals the kernel and divides the size", '''
+    Mistake("ch04_maxpool", "reshapes_into_blocks_only_right_when_the", '''
 def max_pool2d(x, kernel_size, stride=None):
     n, c, h, w = x.shape
     k = kernel_size
     return x.reshape(n, c, h // k, k, w // k, k).amax(dim=(3, 5))
 '''),
-    ("ch04_maxpool", "the default stride is 1 instead of the kernel size", '''
+    Mistake("ch04_maxpool", "the_default_stride_is_1_instead_of_the", '''
 def max_pool2d(x, kernel_size, stride=None):
     stride = 1 if stride is None else stride
     return x.unfold(2, kernel_size, stride).unfold(3, kernel_size, stride).amax(dim=(-2, -1))
 '''),
-    ("ch04_maxpool", "pads with zeros, so all-negative windows at the border give 0", '''
+    Mistake("ch04_maxpool", "pads_with_zeros_so_all_negative_windows", '''
 def max_pool2d(x, kernel_size, stride=None):
     stride = kernel_size if stride is None else stride
     n, c, h, w = x.shape
@@ -98,17 +100,16 @@ def max_pool2d(x, kernel_size, stride=None):
     x = F.pad(x, (0, pad_w, 0, pad_h))
     return x.unfold(2, kernel_size, stride).unfold(3, kernel_size, stride).amax(dim=(-2, -1))
 '''),
-    ("ch04_maxpool", "averages instead of taking the maximum", '''
+    Mistake("ch04_maxpool", "averages_instead_of_taking_the_maximum", '''
 def max_pool2d(x, kernel_size, stride=None):
     stride = kernel_size if stride is None else stride
     return x.unfold(2, kernel_size, stride).unfold(3, kernel_size, stride).mean(dim=(-2, -1))
 '''),
-    ("ch04_maxpool", "uses nn.MaxPool2d", '''
+    Mistake("ch04_maxpool", "uses_nn_maxpool2d", '''
 def max_pool2d(x, kernel_size, stride=None):
     return nn.MaxPool2d(kernel_size, stride)(x)
 '''),
-    # --- 4.4 LeNet-5 -----------------------------------------------------------------------
-    ("ch04_lenet5", "uses ReLU instead of tanh", '''
+    Mistake("ch04_lenet5", "uses_relu_instead_of_tanh", '''
 class LeNet5(nn.Module):
     def __init__(self):
         super().__init__()
@@ -124,7 +125,7 @@ class LeNet5(nn.Module):
         x = F.relu(self.c5(x)).flatten(1)
         return self.output(F.relu(self.f6(x)))
 '''),
-    ("ch04_lenet5", "max pooling instead of average pooling (subsampling)", '''
+    Mistake("ch04_lenet5", "max_pooling_instead_of_average_pooling", '''
 class LeNet5(nn.Module):
     def __init__(self):
         super().__init__()
@@ -140,7 +141,7 @@ class LeNet5(nn.Module):
         x = torch.tanh(self.c5(x)).flatten(1)
         return self.output(torch.tanh(self.f6(x)))
 '''),
-    ("ch04_lenet5", "forgets the tanh after F6", '''
+    Mistake("ch04_lenet5", "forgets_the_tanh_after_f6", '''
 class LeNet5(nn.Module):
     def __init__(self):
         super().__init__()
@@ -156,7 +157,7 @@ class LeNet5(nn.Module):
         x = torch.tanh(self.c5(x)).flatten(1)
         return self.output(self.f6(x))
 '''),
-    ("ch04_lenet5", "pads C1 by 2 (the 28x28-input variant), so C5 sees 2x2 maps", '''
+    Mistake("ch04_lenet5", "pads_c1_by_2_the_28x28_input_variant_so", '''
 class LeNet5(nn.Module):
     def __init__(self):
         super().__init__()
@@ -172,8 +173,7 @@ class LeNet5(nn.Module):
         x = torch.tanh(self.c5(x)).mean(dim=(2, 3))
         return self.output(torch.tanh(self.f6(x)))
 '''),
-    # --- 4.5 residual block ----------------------------------------------------------------
-    ("ch04_residual_block", "applies the last ReLU before the addition", '''
+    Mistake("ch04_residual_block", "applies_the_last_relu_before_the", '''
 class ResidualBlock(nn.Module):
     def __init__(self, in_channels, out_channels, stride=1):
         super().__init__()
@@ -190,7 +190,7 @@ class ResidualBlock(nn.Module):
         out = F.relu(self.bn1(self.conv1(x)))
         return F.relu(self.bn2(self.conv2(out))) + self.shortcut(x)
 '''),
-    ("ch04_residual_block", "projects only when the channels change, not when the stride is 2", '''
+    Mistake("ch04_residual_block", "projects_only_when_the_channels_change", '''
 class ResidualBlock(nn.Module):
     def __init__(self, in_channels, out_channels, stride=1):
         super().__init__()
@@ -207,7 +207,7 @@ class ResidualBlock(nn.Module):
         out = F.relu(self.bn1(self.conv1(x)))
         return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
 '''),
-    ("ch04_residual_block", "puts the stride on the second convolution", '''
+    Mistake("ch04_residual_block", "puts_the_stride_on_the_second", '''
 class ResidualBlock(nn.Module):
     def __init__(self, in_channels, out_channels, stride=1):
         super().__init__()
@@ -224,7 +224,7 @@ class ResidualBlock(nn.Module):
         out = F.relu(self.bn1(self.conv1(x)))
         return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
 '''),
-    ("ch04_residual_block", "a projection shortcut without batch norm", '''
+    Mistake("ch04_residual_block", "a_projection_shortcut_without_batch_norm", '''
 class ResidualBlock(nn.Module):
     def __init__(self, in_channels, out_channels, stride=1):
         super().__init__()
@@ -240,14 +240,13 @@ class ResidualBlock(nn.Module):
         out = F.relu(self.bn1(self.conv1(x)))
         return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
 '''),
-    # --- 4.6 weighted cross-entropy ----------------------------------------------------------
-    ("ch04_weighted_ce", "divides by the number of samples instead of the sum of their weights", '''
+    Mistake("ch04_weighted_ce", "divides_by_the_number_of_samples_instead", '''
 def weighted_cross_entropy(logits, targets, weight):
     log_probs = torch.log_softmax(logits, dim=1)
     picked = log_probs[torch.arange(len(targets)), targets]
     return -(weight[targets] * picked).mean()
 '''),
-    ("ch04_weighted_ce", "softmax without subtracting the maximum (overflows for large logits)", '''
+    Mistake("ch04_weighted_ce", "softmax_without_subtracting_the_maximum", '''
 def weighted_cross_entropy(logits, targets, weight):
     e = logits.exp()
     probs = e / e.sum(dim=1, keepdim=True)
@@ -255,18 +254,18 @@ def weighted_cross_entropy(logits, targets, weight):
     w = weight[targets]
     return -(w * picked).sum() / w.sum()
 '''),
-    ("ch04_weighted_ce", "normalises the log-softmax over the batch axis", '''
+    Mistake("ch04_weighted_ce", "normalises_the_log_softmax_over_the", '''
 def weighted_cross_entropy(logits, targets, weight):
     log_probs = torch.log_softmax(logits, dim=0)
     picked = log_probs[torch.arange(len(targets)), targets]
     w = weight[targets]
     return -(w * picked).sum() / w.sum()
 '''),
-    ("ch04_weighted_ce", "uses nn.CrossEntropyLoss", '''
+    Mistake("ch04_weighted_ce", "uses_nn_crossentropyloss", '''
 def weighted_cross_entropy(logits, targets, weight):
     return nn.CrossEntropyLoss(weight=weight)(logits, targets)
 '''),
-    ("ch04_weighted_ce", "weights each sample by its predicted class instead of its true class", '''
+    Mistake("ch04_weighted_ce", "weights_each_sample_by_its_predicted", '''
 def weighted_cross_entropy(logits, targets, weight):
     log_probs = torch.log_softmax(logits, dim=1)
     picked = log_probs[torch.arange(len(targets)), targets]

@@ -1,69 +1,74 @@
-"""Plausible wrong solutions for Chapter 6; the grader must take points off each."""
+"""Implementations of Chapter 6's catalogued mistakes (the grader's own; never shipped).
+
+Each entry replaces the master's solution cell: the grader must take that exercise's points
+and name the mistake. The messages are in ``dlcourse/checks/ch06.py`` (``MISTAKES``).
+"""
+from autograder.mistakes import Mistake
 
 MISTAKES = [
-    ("ch06_reparameterize", "uses the variance instead of the standard deviation", '''
+    Mistake("ch06_reparameterize", "uses_the_variance_instead_of_the", '''
 def reparameterize(mu, logvar, eps=None):
     if eps is None:
         eps = torch.randn_like(mu)
     return mu + torch.exp(logvar) * eps
 '''),
-    ("ch06_reparameterize", "ignores the given noise and always draws its own", '''
+    Mistake("ch06_reparameterize", "ignores_the_given_noise_and_always_draws", '''
 def reparameterize(mu, logvar, eps=None):
     eps = torch.randn_like(mu)
     return mu + torch.exp(0.5 * logvar) * eps
 '''),
-    ("ch06_reparameterize", "samples with torch.normal, so no gradient reaches mu and logvar", '''
+    Mistake("ch06_reparameterize", "samples_with_torch_normal_so_no_gradient", '''
 def reparameterize(mu, logvar, eps=None):
     std = torch.exp(0.5 * logvar)
     if eps is None:
         return torch.normal(mu, std)
     return (mu + std * eps).detach()
 '''),
-    ("ch06_reparameterize", "draws noise with torch.rand (uniform) when none is given", '''
+    Mistake("ch06_reparameterize", "draws_noise_with_torch_rand_uniform_when", '''
 def reparameterize(mu, logvar, eps=None):
     if eps is None:
         eps = torch.rand_like(mu)
     return mu + torch.exp(0.5 * logvar) * eps
 '''),
-    ("ch06_gaussian_kl", "forgets the factor 1/2", '''
+    Mistake("ch06_gaussian_kl", "forgets_the_factor_1_2", '''
 def gaussian_kl(mu, logvar):
     return (mu ** 2 + logvar.exp() - 1 - logvar).sum(dim=-1)
 '''),
-    ("ch06_gaussian_kl", "wrong sign of the log-variance term", '''
+    Mistake("ch06_gaussian_kl", "wrong_sign_of_the_log_variance_term", '''
 def gaussian_kl(mu, logvar):
     return 0.5 * (mu ** 2 + logvar.exp() - 1 + logvar).sum(dim=-1)
 '''),
-    ("ch06_gaussian_kl", "averages over the latent dimensions instead of summing", '''
+    Mistake("ch06_gaussian_kl", "averages_over_the_latent_dimensions", '''
 def gaussian_kl(mu, logvar):
     return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).mean(dim=-1)
 '''),
-    ("ch06_gaussian_kl", "sums over the batch axis", '''
+    Mistake("ch06_gaussian_kl", "sums_over_the_batch_axis", '''
 def gaussian_kl(mu, logvar):
     return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(dim=0)
 '''),
-    ("ch06_vae_loss", "averages the cross-entropy over pixels (the default reduction)", '''
+    Mistake("ch06_vae_loss", "averages_the_cross_entropy_over_pixels", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     rec = F.binary_cross_entropy_with_logits(x_logits, x)
     return rec + beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / x.shape[0]
 '''),
-    ("ch06_vae_loss", "sums over the batch instead of averaging", '''
+    Mistake("ch06_vae_loss", "sums_over_the_batch_instead_of_averaging", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     rec = F.binary_cross_entropy_with_logits(x_logits, x, reduction="sum")
     return rec + beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum()
 '''),
-    ("ch06_vae_loss", "forgets beta", '''
+    Mistake("ch06_vae_loss", "forgets_beta", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     n = x.shape[0]
     rec = F.binary_cross_entropy_with_logits(x_logits, x, reduction="sum") / n
     return rec + 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / n
 '''),
-    ("ch06_vae_loss", "applies sigmoid, then the unstable BCE on probabilities", '''
+    Mistake("ch06_vae_loss", "applies_sigmoid_then_the_unstable_bce_on", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     n = x.shape[0]
     rec = F.binary_cross_entropy(torch.sigmoid(x_logits), x, reduction="sum") / n
     return rec + beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / n
 '''),
-    ("ch06_gan_losses", "swaps the labels of real and generated data", '''
+    Mistake("ch06_gan_losses", "swaps_the_labels_of_real_and_generated", '''
 def discriminator_loss(real_logits, fake_logits):
     bce = F.binary_cross_entropy_with_logits
     return bce(real_logits, torch.zeros_like(real_logits)) + bce(fake_logits, torch.ones_like(fake_logits))
@@ -72,7 +77,7 @@ def discriminator_loss(real_logits, fake_logits):
 def generator_loss(fake_logits):
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 '''),
-    ("ch06_gan_losses", "uses the saturating minimax generator loss log(1 - D(G(z)))", '''
+    Mistake("ch06_gan_losses", "uses_the_saturating_minimax_generator", '''
 def discriminator_loss(real_logits, fake_logits):
     bce = F.binary_cross_entropy_with_logits
     return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
@@ -81,7 +86,7 @@ def discriminator_loss(real_logits, fake_logits):
 def generator_loss(fake_logits):
     return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
 '''),
-    ("ch06_gan_losses", "one mean over the concatenated batch (halves the loss, wrong for unequal batches)", '''
+    Mistake("ch06_gan_losses", "one_mean_over_the_concatenated_batch", '''
 def discriminator_loss(real_logits, fake_logits):
     logits = torch.cat([real_logits, fake_logits])
     labels = torch.cat([torch.ones_like(real_logits), torch.zeros_like(fake_logits)])
@@ -91,7 +96,7 @@ def discriminator_loss(real_logits, fake_logits):
 def generator_loss(fake_logits):
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 '''),
-    ("ch06_gan_losses", "takes log of sigmoid directly (infinite for saturated logits)", '''
+    Mistake("ch06_gan_losses", "takes_log_of_sigmoid_directly_infinite", '''
 def discriminator_loss(real_logits, fake_logits):
     d_real, d_fake = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
     return -torch.log(d_real).mean() - torch.log(1 - d_fake).mean()
@@ -100,7 +105,7 @@ def discriminator_loss(real_logits, fake_logits):
 def generator_loss(fake_logits):
     return -torch.log(torch.sigmoid(fake_logits)).mean()
 '''),
-    ("ch06_gan_step", "does not detach and steps both optimizers after the generator loss", '''
+    Mistake("ch06_gan_step", "does_not_detach_and_steps_both", '''
 def gan_step(G, D, opt_G, opt_D, x_real, z):
     bce = F.binary_cross_entropy_with_logits
     discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
@@ -118,7 +123,7 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
     opt_D.step()
     return d_loss.item(), g_loss.item()
 '''),
-    ("ch06_gan_step", "forgets opt_D.zero_grad(): gradients from the generator phase pile up", '''
+    Mistake("ch06_gan_step", "forgets_opt_d_zero_grad_gradients_from", '''
 def gan_step(G, D, opt_G, opt_D, x_real, z):
     bce = F.binary_cross_entropy_with_logits
     discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
@@ -132,7 +137,7 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
     opt_G.step()
     return d_loss.item(), g_loss.item()
 '''),
-    ("ch06_gan_step", "scores the generator with the discriminator before its update", '''
+    Mistake("ch06_gan_step", "scores_the_generator_with_the", '''
 def gan_step(G, D, opt_G, opt_D, x_real, z):
     bce = F.binary_cross_entropy_with_logits
     discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
@@ -148,7 +153,7 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
     opt_G.step()
     return d_loss.item(), g_loss.item()
 '''),
-    ("ch06_gan_step", "updates the generator first, then the discriminator", '''
+    Mistake("ch06_gan_step", "updates_the_generator_first_then_the", '''
 def gan_step(G, D, opt_G, opt_D, x_real, z):
     bce = F.binary_cross_entropy_with_logits
     discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
@@ -163,7 +168,7 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
     opt_D.step()
     return d_loss.item(), g_loss.item()
 '''),
-    ("ch06_gan_step", "forgets detach in the discriminator phase and never clears G's gradients", '''
+    Mistake("ch06_gan_step", "forgets_detach_in_the_discriminator", '''
 def gan_step(G, D, opt_G, opt_D, x_real, z):
     bce = F.binary_cross_entropy_with_logits
     discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))

@@ -1,32 +1,24 @@
-"""Plausible wrong solutions of Chapter 1; each must lose its exercise's points."""
+"""Implementations of Chapter 1's catalogued mistakes (the grader's own; never shipped).
 
-_ACTIVATIONS_OK = '''
-import torch
-
-def sigmoid(x):
-    z = torch.exp(-x.abs())
-    return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))
-
-def relu(x):
-    return torch.clamp(x, min=0)
-'''
+Each entry replaces the master's solution cell: the grader must take that exercise's points
+and name the mistake. The messages are in ``dlcourse/checks/ch01.py`` (``MISTAKES``).
+"""
+from autograder.mistakes import Mistake
 
 MISTAKES = [
-    # --- 1.1 dense -----------------------------------------------------------------------
-    ("ch01_dense", "multiplies by the transposed weight (PyTorch's nn.Linear layout)", '''
+    Mistake("ch01_dense", "multiplies_by_the_transposed_weight", '''
 def dense(X, W, b):
     return X @ W.T + b
 '''),
-    ("ch01_dense", "forgets the bias", '''
+    Mistake("ch01_dense", "forgets_the_bias", '''
 def dense(X, W, b):
     return X @ W
 '''),
-    ("ch01_dense", "puts the weight on the left", '''
+    Mistake("ch01_dense", "puts_the_weight_on_the_left", '''
 def dense(X, W, b):
     return (W.T @ X.T).T
 '''),
-    # --- 1.2 perceptron ------------------------------------------------------------------
-    ("ch01_perceptron", "never updates the bias", '''
+    Mistake("ch01_perceptron", "never_updates_the_bias", '''
 def perceptron_epoch(w, b, X, y, lr=1.0):
     w = w.clone()
     mistakes = 0
@@ -37,7 +29,7 @@ def perceptron_epoch(w, b, X, y, lr=1.0):
             w = w + lr * (y_i - out) * x_i
     return w, b, mistakes
 '''),
-    ("ch01_perceptron", "uses torch.sign, so a score of exactly 0 gives output 0", '''
+    Mistake("ch01_perceptron", "uses_torch_sign_so_a_score_of_exactly_0", '''
 import torch
 
 def perceptron_epoch(w, b, X, y, lr=1.0):
@@ -50,7 +42,7 @@ def perceptron_epoch(w, b, X, y, lr=1.0):
         b = b + lr * (y_i - out)
     return w, b, mistakes
 '''),
-    ("ch01_perceptron", "updates in the wrong direction (output - target)", '''
+    Mistake("ch01_perceptron", "updates_in_the_wrong_direction_output", '''
 def perceptron_epoch(w, b, X, y, lr=1.0):
     mistakes = 0
     for x_i, y_i in zip(X, y):
@@ -61,7 +53,7 @@ def perceptron_epoch(w, b, X, y, lr=1.0):
             b = b + lr * (out - y_i)
     return w, b, mistakes
 '''),
-    ("ch01_perceptron", "predicts every point with the initial weights (batch update)", '''
+    Mistake("ch01_perceptron", "predicts_every_point_with_the_initial", '''
 import torch
 
 def perceptron_epoch(w, b, X, y, lr=1.0):
@@ -71,7 +63,7 @@ def perceptron_epoch(w, b, X, y, lr=1.0):
     b = b + lr * diff.sum()
     return w, b, int((diff != 0).sum())
 '''),
-    ("ch01_perceptron", "forgets the learning rate in the bias update", '''
+    Mistake("ch01_perceptron", "forgets_the_learning_rate_in_the_bias", '''
 def perceptron_epoch(w, b, X, y, lr=1.0):
     mistakes = 0
     for x_i, y_i in zip(X, y):
@@ -82,16 +74,23 @@ def perceptron_epoch(w, b, X, y, lr=1.0):
             b = b + (y_i - out)
     return w, b, mistakes
 '''),
-    # --- 1.3 activations -----------------------------------------------------------------
-    ("ch01_activations", "tanh from its textbook formula: overflows to NaN for large |x|",
-     _ACTIVATIONS_OK + '''
+    Mistake("ch01_activations", "tanh_from_its_textbook_formula_overflows", '''
+import torch
+
+def sigmoid(x):
+    z = torch.exp(-x.abs())
+    return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+def relu(x):
+    return torch.clamp(x, min=0)
+
 def tanh(x):
     return (torch.exp(x) - torch.exp(-x)) / (torch.exp(x) + torch.exp(-x))
 
 def leaky_relu(x, negative_slope=0.01):
     return torch.where(x >= 0, x, negative_slope * x)
 '''),
-    ("ch01_activations", "sigmoid with the wrong sign in the exponent", '''
+    Mistake("ch01_activations", "sigmoid_with_the_wrong_sign_in_the", '''
 import torch
 
 def sigmoid(x):
@@ -106,74 +105,87 @@ def relu(x):
 def leaky_relu(x, negative_slope=0.01):
     return torch.where(x >= 0, x, negative_slope * x)
 '''),
-    ("ch01_activations", "leaky_relu ignores its negative_slope argument", _ACTIVATIONS_OK + '''
+    Mistake("ch01_activations", "leaky_relu_ignores_its_negative_slope", '''
+import torch
+
+def sigmoid(x):
+    z = torch.exp(-x.abs())
+    return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+def relu(x):
+    return torch.clamp(x, min=0)
+
 def tanh(x):
     return 2 * sigmoid(2 * x) - 1
 
 def leaky_relu(x, negative_slope=0.01):
     return torch.where(x >= 0, x, 0.01 * x)
 '''),
-    ("ch01_activations", "leaky_relu scales the positive side instead of the negative one",
-     _ACTIVATIONS_OK + '''
+    Mistake("ch01_activations", "leaky_relu_scales_the_positive_side", '''
+import torch
+
+def sigmoid(x):
+    z = torch.exp(-x.abs())
+    return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+def relu(x):
+    return torch.clamp(x, min=0)
+
 def tanh(x):
     return 2 * sigmoid(2 * x) - 1
 
 def leaky_relu(x, negative_slope=0.01):
     return torch.where(x >= 0, negative_slope * x, x)
 '''),
-    # --- 1.4 softmax ---------------------------------------------------------------------
-    ("ch01_softmax", "forgets to subtract the maximum (overflows)", '''
+    Mistake("ch01_softmax", "forgets_to_subtract_the_maximum", '''
 def softmax(x):
     e = x.exp()
     return e / e.sum(dim=-1, keepdim=True)
 '''),
-    ("ch01_softmax", "normalises along the first dimension", '''
+    Mistake("ch01_softmax", "normalises_along_the_first_dimension", '''
 def softmax(x):
     e = (x - x.max(dim=0, keepdim=True).values).exp()
     return e / e.sum(dim=0, keepdim=True)
 '''),
-    ("ch01_softmax", "subtracts the global maximum instead of each row's", '''
+    Mistake("ch01_softmax", "subtracts_the_global_maximum_instead_of", '''
 def softmax(x):
     e = (x - x.max()).exp()
     return e / e.sum(dim=-1, keepdim=True)
 '''),
-    # --- 1.5 MSE -------------------------------------------------------------------------
-    ("ch01_mse", "sums instead of averaging", '''
+    Mistake("ch01_mse", "sums_instead_of_averaging", '''
 def mse(y_hat, y):
     return ((y_hat - y) ** 2).sum()
 '''),
-    ("ch01_mse", "mean absolute error instead of squared", '''
+    Mistake("ch01_mse", "mean_absolute_error_instead_of_squared", '''
 def mse(y_hat, y):
     return (y_hat - y).abs().mean()
 '''),
-    ("ch01_mse", "squares the mean error instead of averaging the squares", '''
+    Mistake("ch01_mse", "squares_the_mean_error_instead_of", '''
 def mse(y_hat, y):
     return (y_hat - y).mean() ** 2
 '''),
-    # --- 1.6 cross-entropy ---------------------------------------------------------------
-    ("ch01_cross_entropy", "log of a naive softmax (infinite for large logits)", '''
+    Mistake("ch01_cross_entropy", "log_of_a_naive_softmax_infinite_for", '''
 import torch
 
 def cross_entropy(logits, target):
     p = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
     return -torch.log(p[torch.arange(len(target)), target]).mean()
 '''),
-    ("ch01_cross_entropy", "sums over the batch instead of averaging", '''
+    Mistake("ch01_cross_entropy", "sums_over_the_batch_instead_of_averaging", '''
 import torch
 
 def cross_entropy(logits, target):
     log_p = logits - torch.logsumexp(logits, dim=1, keepdim=True)
     return -log_p[torch.arange(len(target)), target].sum()
 '''),
-    ("ch01_cross_entropy", "indexes logits[:, target] (an N x N block) instead of one entry per row", '''
+    Mistake("ch01_cross_entropy", "indexes_logits_target_an_n_x_n_block", '''
 import torch
 
 def cross_entropy(logits, target):
     log_p = logits - torch.logsumexp(logits, dim=1, keepdim=True)
     return -log_p[:, target].mean()
 '''),
-    # --- 1.7 MLP -------------------------------------------------------------------------
-    ("ch01_mlp", "a ReLU after the output layer too", '''
+    Mistake("ch01_mlp", "a_relu_after_the_output_layer_too", '''
 import torch
 from torch import nn
 
@@ -188,7 +200,7 @@ class MLP(nn.Module):
             x = torch.relu(layer(x))
         return x
 '''),
-    ("ch01_mlp", "no activation between the layers (a linear model)", '''
+    Mistake("ch01_mlp", "no_activation_between_the_layers_a", '''
 from torch import nn
 
 class MLP(nn.Module):
@@ -202,7 +214,7 @@ class MLP(nn.Module):
             x = layer(x)
         return x
 '''),
-    ("ch01_mlp", "forgets to flatten the input", '''
+    Mistake("ch01_mlp", "forgets_to_flatten_the_input", '''
 import torch
 from torch import nn
 
@@ -216,7 +228,7 @@ class MLP(nn.Module):
             x = torch.relu(layer(x))
         return self.layers[-1](x)
 '''),
-    ("ch01_mlp", "off by one: the output layer is missing", '''
+    Mistake("ch01_mlp", "off_by_one_the_output_layer_is_missing", '''
 import torch
 from torch import nn
 
@@ -232,7 +244,7 @@ class MLP(nn.Module):
             x = torch.relu(layer(x))
         return x
 '''),
-    ("ch01_mlp", "sigmoid instead of ReLU in the hidden layers", '''
+    Mistake("ch01_mlp", "sigmoid_instead_of_relu_in_the_hidden", '''
 import torch
 from torch import nn
 

@@ -1,7 +1,12 @@
-"""Plausible wrong solutions of Chapter 2; the grader must take points off each."""
+"""Implementations of Chapter 2's catalogued mistakes (the grader's own; never shipped).
+
+Each entry replaces the master's solution cell: the grader must take that exercise's points
+and name the mistake. The messages are in ``dlcourse/checks/ch02.py`` (``MISTAKES``).
+"""
+from autograder.mistakes import Mistake
 
 MISTAKES = [
-    ('ch02_sigmoid_neuron_backward', "forgets the sigmoid's local gradient s(1-s)", '''
+    Mistake("ch02_sigmoid_neuron_backward", "forgets_the_sigmoid_s_local_gradient_s_1", '''
 def sigmoid_neuron_backward(x, w, b, grad_out):
     """Backward pass of a sigmoid neuron (see the exercise)."""
     s = torch.sigmoid(x @ w + b)      # forward pass, (N,)
@@ -11,7 +16,7 @@ def sigmoid_neuron_backward(x, w, b, grad_out):
     grad_b = dz.sum()                 # dz/db = 1, summed over the batch, ()
     return grad_x, grad_w, grad_b
 '''),
-    ('ch02_sigmoid_neuron_backward', 'evaluates the sigmoid derivative at z instead of at sigmoid(z)', '''
+    Mistake("ch02_sigmoid_neuron_backward", "evaluates_the_sigmoid_derivative_at_z", '''
 def sigmoid_neuron_backward(x, w, b, grad_out):
     """Backward pass of a sigmoid neuron (see the exercise)."""
     s = x @ w + b                    # forward pass, (N,)
@@ -21,7 +26,7 @@ def sigmoid_neuron_backward(x, w, b, grad_out):
     grad_b = dz.sum()                 # dz/db = 1, summed over the batch, ()
     return grad_x, grad_w, grad_b
 '''),
-    ('ch02_sigmoid_neuron_backward', 'does not sum the bias gradient over the batch', '''
+    Mistake("ch02_sigmoid_neuron_backward", "does_not_sum_the_bias_gradient_over_the", '''
 def sigmoid_neuron_backward(x, w, b, grad_out):
     """Backward pass of a sigmoid neuron (see the exercise)."""
     s = torch.sigmoid(x @ w + b)      # forward pass, (N,)
@@ -31,7 +36,7 @@ def sigmoid_neuron_backward(x, w, b, grad_out):
     grad_b = dz                       # dz/db = 1, summed over the batch, ()
     return grad_x, grad_w, grad_b
 '''),
-    ('ch02_sigmoid_neuron_backward', 'ignores the upstream gradient (assumes dL/ds = 1)', '''
+    Mistake("ch02_sigmoid_neuron_backward", "ignores_the_upstream_gradient_assumes_dl", '''
 def sigmoid_neuron_backward(x, w, b, grad_out):
     """Backward pass of a sigmoid neuron (see the exercise)."""
     s = torch.sigmoid(x @ w + b)      # forward pass, (N,)
@@ -41,7 +46,7 @@ def sigmoid_neuron_backward(x, w, b, grad_out):
     grad_b = dz.sum()                 # dz/db = 1, summed over the batch, ()
     return grad_x, grad_w, grad_b
 '''),
-    ('ch02_mlp_backward', "forgets the hidden sigmoid's derivative b_h(1-b_h) in e_h", '''
+    Mistake("ch02_mlp_backward", "forgets_the_hidden_sigmoid_s_derivative", '''
 def mlp_forward_backward(X, Y, V, gamma, W, theta):
     """Two-layer network by hand (see the exercise)."""
     B = torch.sigmoid(X @ V + gamma)           # hidden outputs b_h, (N, q)
@@ -52,7 +57,7 @@ def mlp_forward_backward(X, Y, V, gamma, W, theta):
     return {"loss": loss, "V": -X.T @ E, "gamma": -E.sum(dim=0),
             "W": -B.T @ G, "theta": -G.sum(dim=0)}
 '''),
-    ('ch02_mlp_backward', 'wrong sign: returns the update direction +g b instead of the gradient -g b', '''
+    Mistake("ch02_mlp_backward", "wrong_sign_returns_the_update_direction", '''
 def mlp_forward_backward(X, Y, V, gamma, W, theta):
     """Two-layer network by hand (see the exercise)."""
     B = torch.sigmoid(X @ V + gamma)           # hidden outputs b_h, (N, q)
@@ -63,7 +68,7 @@ def mlp_forward_backward(X, Y, V, gamma, W, theta):
     return {"loss": loss, "V": X.T @ E, "gamma": E.sum(dim=0),
             "W": B.T @ G, "theta": G.sum(dim=0)}
 '''),
-    ('ch02_mlp_backward', 'averages the bias gradients over the batch instead of summing', '''
+    Mistake("ch02_mlp_backward", "averages_the_bias_gradients_over_the", '''
 def mlp_forward_backward(X, Y, V, gamma, W, theta):
     """Two-layer network by hand (see the exercise)."""
     B = torch.sigmoid(X @ V + gamma)           # hidden outputs b_h, (N, q)
@@ -74,7 +79,7 @@ def mlp_forward_backward(X, Y, V, gamma, W, theta):
     return {"loss": loss, "V": -X.T @ E, "gamma": -E.mean(dim=0),
             "W": -B.T @ G, "theta": -G.mean(dim=0)}
 '''),
-    ('ch02_mlp_backward', 'drops the factor 1/2 in the loss', '''
+    Mistake("ch02_mlp_backward", "drops_the_factor_1_2_in_the_loss", '''
 def mlp_forward_backward(X, Y, V, gamma, W, theta):
     """Two-layer network by hand (see the exercise)."""
     B = torch.sigmoid(X @ V + gamma)           # hidden outputs b_h, (N, q)
@@ -85,7 +90,7 @@ def mlp_forward_backward(X, Y, V, gamma, W, theta):
     return {"loss": loss, "V": -X.T @ E, "gamma": -E.sum(dim=0),
             "W": -B.T @ G, "theta": -G.sum(dim=0)}
 '''),
-    ('ch02_grad_check', 'uses one-sided (forward) differences', '''
+    Mistake("ch02_grad_check", "uses_one_sided_forward_differences", '''
 def grad_check(f, x, grad, h=1e-5):
     """Finite-difference gradient check (see the exercise)."""
     x = x.detach().clone()                     # work on a copy
@@ -103,7 +108,7 @@ def grad_check(f, x, grad, h=1e-5):
     rel_error = ((grad - num).abs() / denom).max().item()
     return num, rel_error
 '''),
-    ('ch02_grad_check', 'divides the centred difference by h instead of 2h', '''
+    Mistake("ch02_grad_check", "divides_the_centred_difference_by_h", '''
 def grad_check(f, x, grad, h=1e-5):
     """Finite-difference gradient check (see the exercise)."""
     x = x.detach().clone()                     # work on a copy
@@ -121,7 +126,7 @@ def grad_check(f, x, grad, h=1e-5):
     rel_error = ((grad - num).abs() / denom).max().item()
     return num, rel_error
 '''),
-    ('ch02_grad_check', 'forgets to restore x after perturbing an entry', '''
+    Mistake("ch02_grad_check", "forgets_to_restore_x_after_perturbing_an", '''
 def grad_check(f, x, grad, h=1e-5):
     """Finite-difference gradient check (see the exercise)."""
     x = x.detach().clone()                     # work on a copy
@@ -138,7 +143,7 @@ def grad_check(f, x, grad, h=1e-5):
     rel_error = ((grad - num).abs() / denom).max().item()
     return num, rel_error
 '''),
-    ('ch02_grad_check', 'relative error without a floor: 0/0 gives NaN where both gradients vanish', '''
+    Mistake("ch02_grad_check", "relative_error_without_a_floor_0_0_gives", '''
 def grad_check(f, x, grad, h=1e-5):
     """Finite-difference gradient check (see the exercise)."""
     x = x.detach().clone()                     # work on a copy
@@ -156,7 +161,7 @@ def grad_check(f, x, grad, h=1e-5):
     rel_error = ((grad - num).abs() / denom).max().item()
     return num, rel_error
 '''),
-    ('ch02_grad_check', 'reports the mean instead of the largest relative error', '''
+    Mistake("ch02_grad_check", "reports_the_mean_instead_of_the_largest", '''
 def grad_check(f, x, grad, h=1e-5):
     """Finite-difference gradient check (see the exercise)."""
     x = x.detach().clone()                     # work on a copy
@@ -174,7 +179,7 @@ def grad_check(f, x, grad, h=1e-5):
     rel_error = ((grad - num).abs() / denom).mean().item()
     return num, rel_error
 '''),
-    ('ch02_value', 'overwrites gradients (=) instead of accumulating them (+=)', '''
+    Mistake("ch02_value", "overwrites_gradients_instead_of", '''
 class Value:
     """A scalar that remembers how it was computed, for reverse-mode autodiff.
 
@@ -255,7 +260,7 @@ class Value:
     def __repr__(self):
         return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
 '''),
-    ('ch02_value', 'recursive backward without a topological order (shared nodes propagate twice)', '''
+    Mistake("ch02_value", "recursive_backward_without_a_topological", '''
 class Value:
     """A scalar that remembers how it was computed, for reverse-mode autodiff.
 
@@ -331,7 +336,7 @@ class Value:
     def __repr__(self):
         return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
 '''),
-    ('ch02_value', 'tanh derivative written as 1 - tanh instead of 1 - tanh^2', '''
+    Mistake("ch02_value", "tanh_derivative_written_as_1_tanh", '''
 class Value:
     """A scalar that remembers how it was computed, for reverse-mode autodiff.
 
@@ -412,7 +417,7 @@ class Value:
     def __repr__(self):
         return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
 '''),
-    ('ch02_value', 'exp derivative evaluated as the input instead of e^input', '''
+    Mistake("ch02_value", "exp_derivative_evaluated_as_the_input", '''
 class Value:
     """A scalar that remembers how it was computed, for reverse-mode autodiff.
 
@@ -493,7 +498,7 @@ class Value:
     def __repr__(self):
         return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
 '''),
-    ('ch02_value', 'forgets to seed the output gradient with 1', '''
+    Mistake("ch02_value", "forgets_to_seed_the_output_gradient_with", '''
 class Value:
     """A scalar that remembers how it was computed, for reverse-mode autodiff.
 

@@ -1,0 +1,3 @@
+"""Correct alternative solutions of Chapter 6 (see tests/alternatives/__init__.py)."""
+
+ALTERNATIVES: list[tuple[str, str, str]] = []
