@@ -30,6 +30,7 @@ class ExerciseResult:
     points: float
     status: str                 # correct / incorrect / not attempted / timeout / crashed / error / missing
     messages: list[str] = field(default_factory=list)
+    mistakes: list[str] = field(default_factory=list)  # ids of catalogued mistakes recognised
 
 
 @dataclass
@@ -62,7 +63,10 @@ def _summarise(grade_id: str, spec, outcomes) -> ExerciseResult:
     messages = list(dict.fromkeys(o.message for o in failed if o.message))
     if status in ("not attempted", "missing", "timeout", "crashed"):
         messages = [worst.message]
-    return ExerciseResult(grade_id, title, spec.points, 0.0, status, messages)
+    mistakes = list(dict.fromkeys(o.mistake for o in failed if o.mistake))
+    catalogue = spec.exercise.mistakes
+    named = [f"This looks like a known mistake: {catalogue[m]}" for m in mistakes if m in catalogue]
+    return ExerciseResult(grade_id, title, spec.points, 0.0, status, named + messages, mistakes)
 
 
 def grade_submission(submission: Submission) -> NotebookResult:

@@ -16,8 +16,9 @@ import torch
 
 from autograder.notebooks import Submission
 from autograder.isolation import SandboxUnavailable
+from autograder.recognise import MistakeCatalogue, raised_kind
 from autograder.sandbox import (CellUnavailable, ExerciseRun, GraderBug, NotAttemptedError,
-                                StudentFailure, Worker, WorkerStartFailed)
+                                StudentCodeError, StudentFailure, Worker, WorkerStartFailed)
 from dlcourse.checks import bundle_targets, get_exercise, probe_name, target_names
 from dlcourse.compare import CheckFailure
 from dlcourse.seed import set_seed
@@ -34,6 +35,7 @@ class TestOutcome:
     name: str
     status: str          # passed / failed / not attempted / error / timeout / crashed
     message: str = ""
+    mistake: str | None = None  # the catalogued mistake the failure looks like
 
 
 class StudentCode:
@@ -44,8 +46,18 @@ class StudentCode:
         self.grade_id = grade_id
 
     def run(self, probe, *inputs):
-        """``probe(target, *inputs)`` run on the student's code; returns plain data."""
-        return self._plugin.exercise_run(self.grade_id).run(probe_name(probe), inputs)
+        """``probe(target, *inputs)`` run on the student's code; returns plain data.
+
+        Each call is recorded, so that a failing test can be matched against the catalogued
+        mistakes (:mod:`autograder.recognise`).
+        """
+        try:
+            value = self._plugin.exercise_run(self.grade_id).run(probe_name(probe), inputs)
+        except StudentCodeError as exc:
+            self._plugin.calls.append((probe, inputs, ("raised", raised_kind(str(exc)))))
+            raise
+        self._plugin.calls.append((probe, inputs, ("value", value)))
+        return value
 
     def check(self) -> None:
         """Run the exercise's public check against the student's code.
@@ -91,6 +103,8 @@ class GradingPlugin:
         self.submission = submission
         self.worker = Worker(submission.master.setup_cells)
         self.outcomes: list[TestOutcome] = []
+        self.calls: list = []  # the current test's calls of the student's code
+        self.catalogue = MistakeCatalogue(submission.master)
         self._current: ExerciseRun | None = None
         self._order = list(submission.master.exercises)
 
@@ -135,6 +149,9 @@ class GradingPlugin:
     def reference(self, request):
         return ReferenceCode(self.submission, _grade_id_of(request.node))
 
+    def pytest_runtest_setup(self, item):
+        self.calls = []
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
@@ -161,7 +178,10 @@ class GradingPlugin:
             message = f"unexpected result: {type(exc).__name__}: {exc}"
         else:
             status, message = "failed", str(report.longrepr)[-500:]
-        self.outcomes.append(TestOutcome(gid, item.name, status, message))
+        mistake = None
+        if status in ("failed", "error"):
+            mistake = getattr(exc, "mistake", None) or self.catalogue.identify(gid, self.calls)
+        self.outcomes.append(TestOutcome(gid, item.name, status, message, mistake))
 
 
 class _Unavailable:
