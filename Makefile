@@ -57,7 +57,10 @@ test: $(STAMP) system-deps book
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"
 
+# jupyterlab-myst renders the chapters' MyST (exercise boxes, hints, math) as the website does.
 lab: $(STAMP)
+	@$(VENV)/bin/jupyter labextension list 2>&1 | grep -q "jupyterlab-myst.*enabled.*OK" || \
+	    { echo "jupyterlab-myst is not enabled: see requirements.txt"; exit 1; }
 	$(VENV)/bin/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root) chapters/
 
 grade: $(STAMP)
