@@ -6,7 +6,8 @@
 The roster is a CSV file with one row per student. Either it names each repository in a
 ``repository`` column (``owner/name``, a URL or a local path), or ``--repository-pattern`` builds
 the name from the row's columns, as for a GitHub Classroom roster (columns ``identifier``,
-``github_username``, ``github_id``, ``name``): ``--repository-pattern 'my-org/deep-learning-{github_username}'``.
+``github_username``, ``github_id``, ``name``):
+``--repository-pattern 'my-org/deep-learning-{github_username}'``.
 The student's id is the ``student`` column, else ``identifier``, else ``github_username``
 (``--student-column`` chooses another).
 
@@ -49,7 +50,8 @@ from pathlib import Path
 TOKEN_VARIABLE = "STUDENT_REPOS_TOKEN"
 STUDENT_COLUMNS = ("student", "identifier", "github_username")
 NOTEBOOK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.ipynb$")
-MAX_NOTEBOOK_BYTES = 100 * 2**20  # the grader refuses more than 20 MiB with a reason; this only guards the disk
+# The grader refuses a notebook over 20 MiB and says why; this larger limit only guards the disk.
+MAX_NOTEBOOK_BYTES = 100 * 2**20
 GIT_SECONDS = 600
 MANIFEST_COLUMNS = ["student", "repository", "commit", "committed_at", "deadline", "collected_at",
                     "notebooks", "note"]

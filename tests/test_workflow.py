@@ -237,14 +237,21 @@ def assert_class_graded(final: Path, info: dict) -> dict[str, dict]:
     return rows
 
 
+def test_collect_job_steps_pin_each_repository_and_split_the_class(collected_class):
+    info, workspace = collected_class, collected_class["workspace"]
+    assert info["shards"] == [1, 2]  # 2 asked for, 4 students
+    manifest = {r["student"]: r for r in csv.DictReader(
+        (workspace / "collected" / "collection.csv").open())}
+    assert {s: r["commit"] for s, r in manifest.items()} == {
+        "ada": info["shas"]["ada"], "bo": "", "cy": info["shas"]["cy"], "dee": ""}
+    submissions = workspace / "collected" / "submissions"
+    assert sorted(p.name for p in (submissions / "cy").iterdir()) == [NOTEBOOK, "SUBMISSION.json"]
+
+
 @pytest.mark.slow
 def test_collected_class_grades_at_the_pinned_commits(collected_class):
     """The collect job's output, graded by one `--batch` run (what the shards together give)."""
     info, workspace = collected_class, collected_class["workspace"]
-    assert info["shards"] == [1, 2]
-    manifest = {r["student"]: r for r in csv.DictReader(
-        (workspace / "collected" / "collection.csv").open())}
-    assert manifest["ada"]["commit"] == info["shas"]["ada"] and manifest["bo"]["commit"] == ""
     proc = subprocess.run([sys.executable, "-m", "autograder", "--batch", "collected/submissions",
                            "--workers", "2", "--reports", "single"], cwd=workspace,
                           capture_output=True, text=True,
