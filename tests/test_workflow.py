@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,7 @@ def test_student_workflow_has_no_secret_and_checks_out_only_the_students_reposit
     assert not any(uses(s).startswith("actions/download-artifact") for s in all_steps(flow))
     checks = next(s for s in all_steps(flow) if s.get("id") == "checks")
     assert checks["shell"] == "python" and "GITHUB_STEP_SUMMARY" in checks["run"]
+    assert not re.search(r"^\s*(from|import) autograder", checks["run"], re.M)  # not in the bundle
     assert set(flow["on"]) >= {"push", "workflow_dispatch"}
 
 
@@ -136,7 +138,7 @@ def test_public_checks_step_reports_each_exercise_of_a_students_repository(tmp_p
     cell_by_grade_id(nb, third)["source"] = "def grad_check(:\n"
     (repo / "chapters" / notebook).write_text(json.dumps(nb))
     flow = load_workflow("student-checks.yml")
-    proc = run_step(flow, "checks", "checks", repo, {})
+    proc = run_step(flow, "checks", "checks", repo, {}, pythonpath=repo)  # the bundle's library
     assert proc.returncode == 0, proc.stdout + proc.stderr
     summary = (repo / ".github-files" / "summary-checks-checks.md").read_text()
     exercises = load_master(SOLUTIONS / notebook).exercises
@@ -160,7 +162,8 @@ def test_public_checks_step_fails_when_an_exercise_cell_is_missing(tmp_path):
                    if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != gid]
     (repo / "chapters" / "02_backprop.ipynb").write_text(json.dumps(nb))
     (repo / "chapters" / "03_optimizers.ipynb").write_text("{ not json")
-    proc = run_step(load_workflow("student-checks.yml"), "checks", "checks", repo, {})
+    proc = run_step(load_workflow("student-checks.yml"), "checks", "checks", repo, {},
+                    pythonpath=repo)
     assert proc.returncode == 1
     summary = (repo / ".github-files" / "summary-checks-checks.md").read_text()
     assert f"The exercise cell `{gid}` is missing" in summary

@@ -40,16 +40,17 @@ def expand(text: str, values: dict[str, str]) -> str:
 
 
 def run_step(flow: dict, job: str, step_id: str, workspace: Path, values: dict[str, str],
-             timeout: float = 1800) -> subprocess.CompletedProcess:
+             timeout: float = 1800, pythonpath: Path = ROOT) -> subprocess.CompletedProcess:
     """Run one `run:` step of ``job`` in ``workspace``; GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are
-    files in workspace/.github-files. Returns the finished process (check its returncode)."""
+    files in workspace/.github-files; ``pythonpath`` comes first on PYTHONPATH (the checkout whose
+    packages the step imports). Returns the finished process (check its returncode)."""
     s = step(flow, job, step_id)
     assert "${{" not in s["run"], f"{step_id}: expressions belong in env:, not in the script"
     files = workspace / ".github-files"
     files.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "STUDENT_"))}
     env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}",
-               PYTHONPATH=f"{ROOT}{os.pathsep}{env.get('PYTHONPATH', '')}".rstrip(os.pathsep),
+               PYTHONPATH=f"{pythonpath}{os.pathsep}{env.get('PYTHONPATH', '')}".rstrip(os.pathsep),
                GITHUB_OUTPUT=str(files / f"output-{job}-{step_id}"),
                GITHUB_STEP_SUMMARY=str(files / f"summary-{job}-{step_id}.md"),
                GITHUB_WORKSPACE=str(workspace))
