@@ -34,17 +34,17 @@ from dlcourse.train import accuracy, fit
 # --------------------------------------------------------------------------------------------
 
 
-def conv_block(in_channels: int, out_channels: int, kernel_size: int = 3, pool: bool = True,
+def conv_block(cin: int, cout: int, kernel_size: int = 3, pool: bool = True,
                batch_norm: bool = True) -> nn.Sequential:
     """Convolution ('same' padding) -> [batch norm] -> ReLU -> [2x2 max pooling].
 
-    Input (N, in_channels, H, W); output (N, out_channels, H, W), or (N, out_channels, H//2, W//2)
-    with ``pool``. With batch norm the convolution has no bias (the norm's shift replaces it).
+    Input (N, cin, H, W); output (N, cout, H, W), or (N, cout, H//2, W//2) with ``pool``. With
+    batch norm the convolution has no bias (the norm's shift replaces it).
     """
-    layers: list[nn.Module] = [nn.Conv2d(in_channels, out_channels, kernel_size,
-                                         padding=kernel_size // 2, bias=not batch_norm)]
+    layers: list[nn.Module] = [nn.Conv2d(cin, cout, kernel_size, padding=kernel_size // 2,
+                                         bias=not batch_norm)]
     if batch_norm:
-        layers.append(nn.BatchNorm2d(out_channels))
+        layers.append(nn.BatchNorm2d(cout))
     layers.append(nn.ReLU())
     if pool:
         layers.append(nn.MaxPool2d(2))
@@ -278,8 +278,8 @@ def receptive_field(spec, size: int = 33) -> dict:
     with every weight set to 1, average pooling and no non-linearity, so that no contribution
     can cancel; the input pixels whose gradient is non-zero for the centre output are exactly
     its receptive field. Returns ``"measured"`` (the side of that square), ``"formula"``
-    (layer by layer ``r += (k - 1) * j`` then ``j *= s``, from ``r = j = 1``: ``j`` is the
-    distance in input pixels between neighbouring units) and
+    (layer by layer ``r += (k - 1) * jump`` then ``jump *= s``, from ``r = jump = 1``: ``jump``
+    is the distance in input pixels between neighbouring units) and
     ``"footprint"``: the gradient (H, W), which counts the paths from each pixel to the unit.
     """
     layers: list[nn.Module] = []

@@ -122,12 +122,25 @@ def conv_output_size(n, kernel_size, stride=1, padding=0):
     return (n + 2 * padding - kernel_size + 1) // stride
 '''),
     # --- 4.2 conv2d
-    Mistake("ch04_conv2d", "flipped_kernel", _variant(_CONV, ("windows, weight)", "windows, weight.flip(2, 3))"))),
-    Mistake("ch04_conv2d", "stride_ignored", _variant(_CONV, ("unfold(2, kh, stride).unfold(3, kw, stride)", "unfold(2, kh, 1).unfold(3, kw, 1)"))),
-    Mistake("ch04_conv2d", "padding_width_only", _variant(_CONV, ("(padding, padding, padding, padding)", "(padding, padding)"))),
-    Mistake("ch04_conv2d", "bias_on_last_axis", _variant(_CONV, ("bias[None, :, None, None]", "bias"))),
-    Mistake("ch04_conv2d", "bias_ignored", _variant(_CONV, ("    if bias is not None:\n        out = out + bias[None, :, None, None]\n", ""))),
-    Mistake("ch04_conv2d", "kernel_axes_swapped", _variant(_CONV, ("unfold(2, kh, stride).unfold(3, kw, stride)", "unfold(2, kw, stride).unfold(3, kh, stride)"), ("ocij->", "ocji->"))),
+    Mistake("ch04_conv2d", "flipped_kernel", _variant(
+        _CONV,
+        ("windows, weight)", "windows, weight.flip(2, 3))"))),
+    Mistake("ch04_conv2d", "stride_ignored", _variant(
+        _CONV,
+        ("unfold(2, kh, stride).unfold(3, kw, stride)", "unfold(2, kh, 1).unfold(3, kw, 1)"))),
+    Mistake("ch04_conv2d", "padding_width_only", _variant(
+        _CONV,
+        ("(padding, padding, padding, padding)", "(padding, padding)"))),
+    Mistake("ch04_conv2d", "bias_on_last_axis", _variant(
+        _CONV,
+        ("bias[None, :, None, None]", "bias"))),
+    Mistake("ch04_conv2d", "bias_ignored", _variant(
+        _CONV,
+        ("    if bias is not None:\n        out = out + bias[None, :, None, None]\n", ""))),
+    Mistake("ch04_conv2d", "kernel_axes_swapped", _variant(
+        _CONV,
+        ("unfold(2, kh, stride).unfold(3, kw, stride)", "unfold(2, kw, stride).unfold(3, kh, stride)"),
+        ("ocij->", "ocji->"))),
     Mistake("ch04_conv2d", "python_pixel_loop", '''
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     c_out, c_in, kh, kw = weight.shape
@@ -148,12 +161,16 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     return F.conv2d(x, weight, bias, stride=stride, padding=padding)
 '''),
     # --- 4.3 conv2d backward
-    Mistake("ch04_conv2d_backward", "kernel_not_flipped", _variant(_BACKWARD, ("weight.flip(2, 3))", "weight)"))),
+    Mistake("ch04_conv2d_backward", "kernel_not_flipped", _variant(
+        _BACKWARD,
+        ("weight.flip(2, 3))", "weight)"))),
     Mistake("ch04_conv2d_backward", "grad_out_not_dilated", _variant(_BACKWARD, (
         """spread = grad_out.new_zeros(n, c_out, (h_out - 1) * stride + 1, (w_out - 1) * stride + 1)
     spread[:, :, ::stride, ::stride] = grad_out
     spread = F.pad(spread,""", "spread = F.pad(grad_out,"))),
-    Mistake("ch04_conv2d_backward", "padding_not_removed", _variant(_BACKWARD, ("grad_pad[:, :, padding:padding + h, padding:padding + w], grad_weight", "grad_pad, grad_weight"))),
+    Mistake("ch04_conv2d_backward", "padding_not_removed", _variant(
+        _BACKWARD,
+        ("grad_pad[:, :, padding:padding + h, padding:padding + w], grad_weight", "grad_pad, grad_weight"))),
     Mistake("ch04_conv2d_backward", "unreached_border_dropped", _variant(
         _BACKWARD, ("""    grad_pad = F.pad(grad_pad, (0, w + 2 * padding - grad_pad.shape[3],
                                 0, h + 2 * padding - grad_pad.shape[2]))
@@ -163,7 +180,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         _BACKWARD, ('grad_out, windows)', 'grad_out, windows) / n'))),
     Mistake("ch04_conv2d_backward", "weight_grad_per_example", _variant(
         _BACKWARD, ('"nohw,nchwab->ocab"', '"nohw,nchwab->nocab"'))),
-    Mistake("ch04_conv2d_backward", "bias_grad_mean", _variant(_BACKWARD, ("grad_out.sum(dim=(0, 2, 3))", "grad_out.mean(dim=(0, 2, 3))"))),
+    Mistake("ch04_conv2d_backward", "bias_grad_mean", _variant(
+        _BACKWARD,
+        ("grad_out.sum(dim=(0, 2, 3))", "grad_out.mean(dim=(0, 2, 3))"))),
     Mistake("ch04_conv2d_backward", "python_pixel_loop", '''
 def conv2d_backward(x, weight, grad_out, stride=1, padding=0):
     kh, kw = weight.shape[2:]
@@ -227,8 +246,12 @@ def max_pool2d(x, kernel_size, stride=None):
     # --- 4.5 LeNet-5
     Mistake("ch04_lenet5", "relu_instead_of_tanh", _LENET.replace("torch.tanh", "F.relu")),
     Mistake("ch04_lenet5", "max_instead_of_average_pooling", _LENET.replace("F.avg_pool2d", "F.max_pool2d")),
-    Mistake("ch04_lenet5", "missing_tanh_after_f6", _variant(_LENET, ("torch.tanh(self.f6(x))", "self.f6(x)"))),
-    Mistake("ch04_lenet5", "softmax_on_output", _variant(_LENET, ("return self.output(x)", "return torch.softmax(self.output(x), dim=1)"))),
+    Mistake("ch04_lenet5", "missing_tanh_after_f6", _variant(
+        _LENET,
+        ("torch.tanh(self.f6(x))", "self.f6(x)"))),
+    Mistake("ch04_lenet5", "softmax_on_output", _variant(
+        _LENET,
+        ("return self.output(x)", "return torch.softmax(self.output(x), dim=1)"))),
     Mistake("ch04_lenet5", "c5_as_linear", _variant(
         _LENET, ("nn.Conv2d(16, 120, 5)", "nn.Linear(16 * 5 * 5, 120)"),
         ("torch.tanh(self.c5(x)).flatten(1)", "torch.tanh(self.c5(x.flatten(1)))"))),
@@ -251,12 +274,20 @@ def max_pool2d(x, kernel_size, stride=None):
         _RESIDUAL, ("if stride != 1 or in_channels != out_channels:", "if True:"))),
     Mistake("ch04_residual_block", "conv_with_bias", _RESIDUAL.replace("bias=False", "bias=True")),
     # --- 4.7 weighted cross-entropy
-    Mistake("ch04_weighted_ce", "divides_by_batch_size", _variant(_CE, ("-(w * picked).sum() / w.sum()", "-(w * picked).mean()"))),
-    Mistake("ch04_weighted_ce", "sums_over_batch", _variant(_CE, ("-(w * picked).sum() / w.sum()", "-(w * picked).sum()"))),
+    Mistake("ch04_weighted_ce", "divides_by_batch_size", _variant(
+        _CE,
+        ("-(w * picked).sum() / w.sum()", "-(w * picked).mean()"))),
+    Mistake("ch04_weighted_ce", "sums_over_batch", _variant(
+        _CE,
+        ("-(w * picked).sum() / w.sum()", "-(w * picked).sum()"))),
     Mistake("ch04_weighted_ce", "unstable_softmax", _variant(
         _CE, ("torch.log_softmax(logits, dim=1)", "(logits.exp() / logits.exp().sum(dim=1, keepdim=True)).log()"))),
-    Mistake("ch04_weighted_ce", "log_softmax_over_batch", _variant(_CE, ("log_softmax(logits, dim=1)", "log_softmax(logits, dim=0)"))),
-    Mistake("ch04_weighted_ce", "weight_by_predicted_class", _variant(_CE, ("weight[targets]", "weight[logits.argmax(dim=1)]"))),
+    Mistake("ch04_weighted_ce", "log_softmax_over_batch", _variant(
+        _CE,
+        ("log_softmax(logits, dim=1)", "log_softmax(logits, dim=0)"))),
+    Mistake("ch04_weighted_ce", "weight_by_predicted_class", _variant(
+        _CE,
+        ("weight[targets]", "weight[logits.argmax(dim=1)]"))),
     Mistake("ch04_weighted_ce", "calls_builtin_loss", '''
 def weighted_cross_entropy(logits, targets, weight):
     return nn.CrossEntropyLoss(weight=weight)(logits, targets)
