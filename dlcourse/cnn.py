@@ -334,10 +334,10 @@ def best_time(fn, repeats: int = 5) -> float:
 
 
 @torch.no_grad()
-def time_convolutions(device, batch: int = 32, channels: int = 3, size: int = 32,
+def time_convolutions(device, batch: int = 8, channels: int = 3, size: int = 32,
                       filters: int = 16, kernel: int = 5, seed: int = 0) -> dict:
-    """Seconds per call of :func:`loop_conv2d` and of ``F.conv2d`` on a batch of colour images
-    (checked to agree first), and their ratio."""
+    """Seconds per call of :func:`loop_conv2d` and of ``F.conv2d`` on a batch of ``batch``
+    colour images (checked to agree first), their ratio, and the ``shape`` of the batch."""
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(batch, channels, size, size, generator=gen).to(device)
     w = torch.randn(filters, channels, kernel, kernel, generator=gen).to(device)
@@ -345,7 +345,7 @@ def time_convolutions(device, batch: int = 32, channels: int = 3, size: int = 32
         raise AssertionError("loop_conv2d disagrees with F.conv2d")
     loop = best_time(lambda: loop_conv2d(x, w), repeats=2)
     builtin = best_time(lambda: F.conv2d(x, w), repeats=20)
-    return {"loop": loop, "F.conv2d": builtin, "ratio": loop / builtin}
+    return {"loop": loop, "F.conv2d": builtin, "ratio": loop / builtin, "shape": tuple(x.shape)}
 
 
 # --------------------------------------------------------------------------------------------
