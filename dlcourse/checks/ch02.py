@@ -350,6 +350,18 @@ def true_gradient(fname: str, x: torch.Tensor) -> torch.Tensor:
     return xg.grad
 
 
+def gradient_without_undoing(fname: str, x: torch.Tensor, h: float) -> torch.Tensor:
+    """What a checker that never puts coordinates back finds, by autograd: entry i is the
+    derivative at x with every earlier entry (in flattened order) moved by -h."""
+    flat = x.reshape(-1)
+    out = torch.empty_like(flat)
+    for i in range(flat.numel()):
+        moved = flat.clone()
+        moved[:i] -= h
+        out[i] = true_gradient(fname, moved.reshape(x.shape)).reshape(-1)[i]
+    return out.reshape(x.shape)
+
+
 def relative_error_of(analytic: torch.Tensor, numerical: torch.Tensor, floor: float = 1e-8,
                       denominator: str = "max", reduce: str = "max") -> float:
     """max_i |a_i - n_i| / max(|a_i|, |n_i|, 1e-8), the definition used in the chapter.
@@ -375,7 +387,8 @@ def grad_check_case(run, fname, x, grad, h, what, grad_rtol=1e-6):
     """Run one case; the numerical gradient must match autograd and the error its definition."""
     num, rel = expect_pair(run(probe_grad_check, fname, x, grad, h), what)
     true = true_gradient(fname, x)
-    num_mistakes = {"centred_difference_over_h": 2 * true}
+    num_mistakes = {"centred_difference_over_h": 2 * true,
+                    "perturbation_not_undone": gradient_without_undoing(fname, x, h)}
     if fname in ONE_SIDED_DIFFERENCE:
         num_mistakes["one_sided_difference"] = ONE_SIDED_DIFFERENCE[fname](x, h)
     expect_close(num, true, f"numerical gradient {what}", rtol=grad_rtol, atol=1e-8,
@@ -574,6 +587,43 @@ def probe_value_basics(Value) -> dict:
     return out
 
 
+def _outcome(action) -> str:
+    """"ok", or the name of the exception ``action()`` raised (not attempted still propagates)."""
+    try:
+        action()
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
+        return type(exc).__name__
+    return "ok"
+
+
+def probe_value_edge_cases(Value) -> dict:
+    """Plain numbers as operands on either side, and backward() on a lone leaf."""
+    numbers = _outcome(lambda: (Value(1.5) * 2 + 1, 2 + 3 * Value(1.5)))
+    leaf = Value(2.0)
+    called = _outcome(leaf.backward)
+    return {"numbers": numbers, "leaf": called,
+            "leaf_values": torch.tensor([float(leaf.data), float(leaf.grad)], dtype=torch.float64)
+            if called == "ok" else "not run"}
+
+
+def expect_value_edge_cases(got) -> None:
+    """Numbers must combine with Values, and a leaf's backward() must work and give grad 1."""
+    if got["numbers"] != "ok":
+        raise CheckFailure(f"Value(1.5) * 2 + 1 and 2 + 3 * Value(1.5): your code raised "
+                           f"{got['numbers']}",
+                           mistake="numbers_not_wrapped" if got["numbers"] == "AttributeError"
+                           else None)
+    if got["leaf"] != "ok":
+        raise CheckFailure(f"leaf = Value(2.0); leaf.backward(): your code raised {got['leaf']}",
+                           mistake="leaf_backward_missing" if got["leaf"] == "TypeError" else None)
+    expect_close(got["leaf_values"], torch.tensor([2.0, 1.0], dtype=torch.float64),
+                 "leaf = Value(2.0); leaf.backward(): [leaf.data, leaf.grad]",
+                 mistakes={"output_gradient_not_seeded": torch.tensor([2.0, 0.0],
+                                                                      dtype=torch.float64)})
+
+
 def _torch_basics() -> dict:
     """The same expressions as :func:`probe_value_basics`, by torch.autograd."""
     x, y, u = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (1.5, -0.5, 0.5))
@@ -606,6 +656,7 @@ def expect_value_program(got, seed, n_leaves, n_ops, what):
 
 @exercise("ch02_value", target="Value", title="A tiny autograd engine")
 def check_value(run):
+    expect_value_edge_cases(run(probe_value_edge_cases))
     got = run(probe_value_basics)
     expect_close(got["fresh"], torch.tensor([1.5, 0.0], dtype=torch.float64),
                  "Value(1.5): [data, grad] before any backward()")
