@@ -131,7 +131,10 @@ def draw_graph(root, ax=None, title: str | None = None, inputs: Callable = _valu
                           fc="#f2f2f2" if is_leaf else "#dde8f7", ec="0.3"))
     for node in lay.nodes:
         for bend, child in _bends(inputs(node)):
-            _edge(ax, lay.xy[id(child)], lay.xy[id(node)], sizes[id(child)], sizes[id(node)],
+            (x0, y0), (x1, y1) = lay.xy[id(child)], lay.xy[id(node)]
+            if not bend and x1 - x0 > 1 and y0 != y1:
+                bend = -0.15 if y1 > y0 else 0.15   # an edge past other columns bows outwards
+            _edge(ax, (x0, y0), (x1, y1), sizes[id(child)], sizes[id(node)],
                   scale, edge_text(child) if edge_text else None, bend)
     if output_edge:
         x0, y0 = lay.xy[id(root)]

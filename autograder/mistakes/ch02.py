@@ -145,7 +145,8 @@ MISTAKES = [
                    ("grad_w = x.T @ delta", "grad_w = delta.sum() * w"))),
     # --- Exercise 2.2 ---
     Mistake("ch02_mlp_backward", "loss_without_half",
-            edited(MLP, ("loss = 0.5 * ((Y_hat - Y) ** 2).sum()", "loss = ((Y_hat - Y) ** 2).sum()"))),
+            edited(MLP, ("loss = 0.5 * ((Y_hat - Y) ** 2).sum()",
+                         "loss = ((Y_hat - Y) ** 2).sum()"))),
     Mistake("ch02_mlp_backward", "mean_over_examples",
             edited(MLP, ("loss = 0.5 * ((Y_hat - Y) ** 2).sum()",
                          "loss = 0.5 * ((Y_hat - Y) ** 2).sum() / len(X)"),
@@ -221,10 +222,13 @@ MISTAKES = [
 
         push(self)'''))),
     Mistake("ch02_value", "multiply_gate_not_swapped",
-            edited(VALUE, ("self.grad += other.data * out.grad\n            other.grad += self.data",
-                           "self.grad += self.data * out.grad\n            other.grad += other.data"))),
+            edited(VALUE, ("self.grad += other.data * out.grad\n"
+                           "            other.grad += self.data",
+                           "self.grad += self.data * out.grad\n"
+                           "            other.grad += other.data"))),
     Mistake("ch02_value", "tanh_slope_wrong",
             edited(VALUE, ("(1 - t * t) * out.grad", "(1 - t) * out.grad"))),
     Mistake("ch02_value", "exp_slope_wrong",
-            edited(VALUE, ("self.grad += out.data * out.grad", "self.grad += self.data * out.grad"))),
+            edited(VALUE, ("self.grad += out.data * out.grad",
+                           "self.grad += self.data * out.grad"))),
 ]
