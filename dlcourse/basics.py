@@ -173,7 +173,8 @@ def train_perceptron(X: torch.Tensor, y: torch.Tensor, epochs: int = 100, lr: fl
     return torch.tensor(w, dtype=X.dtype), torch.tensor(b, dtype=X.dtype), mistakes
 
 
-def perceptron_predictor(w: torch.Tensor, b: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+def perceptron_predictor(w: torch.Tensor,
+                         b: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
     """``points (N, d) -> labels (N,)``: 1 where ``w.x + b >= 0``, else 0 (the plot's classes)."""
     def predict(points: torch.Tensor) -> torch.Tensor:
         return (points @ w + b >= 0).long()

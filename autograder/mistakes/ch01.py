@@ -31,8 +31,9 @@ def _activations(**wrong: str) -> str:
     return "import torch\n" + "".join(parts.values())
 
 
-def _mlp(init: str, forward: str) -> str:
-    """An MLP class with the given bodies of ``__init__`` (after super) and ``forward``."""
+def _mlp(layers: str, forward: str) -> str:
+    """An MLP class whose ``__init__`` stores ``layers`` (an expression in ``sizes``) as
+    ``self.layers`` and whose ``forward`` body is ``forward`` (indented by 8 spaces)."""
     return f'''
 import torch
 from torch import nn
@@ -40,16 +41,23 @@ from torch import nn
 class MLP(nn.Module):
     def __init__(self, sizes):
         super().__init__()
-{init}
+        self.layers = {layers}
+
     def forward(self, x):
 {forward}'''
 
 
-_LAYERS = "        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))\n"
+_PAIRS = "zip(sizes[:-1], sizes[1:])"
+_MODULE_LIST = f"nn.ModuleList(nn.Linear(a, b) for a, b in {_PAIRS})"
 _FORWARD = '''        x = x.flatten(1)
         for layer in self.layers[:-1]:
             x = torch.relu(layer(x))
         return self.layers[-1](x)
+'''
+_RELU_EVERYWHERE = '''        x = x.flatten(1)
+        for layer in self.layers:
+            x = torch.relu(layer(x))
+        return x
 '''
 
 MISTAKES = [
@@ -243,37 +251,18 @@ def cross_entropy(logits, target):
     return (log_sum - logits[torch.arange(len(target)), target]).mean()
 '''),
     # --- 1.7 MLP -------------------------------------------------------------------------
-    Mistake("ch01_mlp", "relu_after_the_output_layer", _mlp(_LAYERS, '''        x = x.flatten(1)
-        for layer in self.layers:
-            x = torch.relu(layer(x))
-        return x
-''')),
-    Mistake("ch01_mlp", "no_activation_between_layers", _mlp(_LAYERS, '''        x = x.flatten(1)
-        for layer in self.layers:
-            x = layer(x)
-        return x
-''')),
-    Mistake("ch01_mlp", "input_not_flattened", _mlp(_LAYERS, '''        for layer in self.layers[:-1]:
-            x = torch.relu(layer(x))
-        return self.layers[-1](x)
-''')),
+    Mistake("ch01_mlp", "relu_after_the_output_layer", _mlp(_MODULE_LIST, _RELU_EVERYWHERE)),
+    Mistake("ch01_mlp", "no_activation_between_layers", _mlp(
+        _MODULE_LIST, _RELU_EVERYWHERE.replace("torch.relu(layer(x))", "layer(x)"))),
+    Mistake("ch01_mlp", "input_not_flattened", _mlp(
+        _MODULE_LIST, _FORWARD.replace("        x = x.flatten(1)\n", ""))),
     Mistake("ch01_mlp", "output_layer_missing", _mlp(
-        "        self.layers = nn.ModuleList(nn.Linear(sizes[i], sizes[i + 1])\n"
-        "                                    for i in range(len(sizes) - 2))\n", '''        x = x.flatten(1)
-        for layer in self.layers:
-            x = torch.relu(layer(x))
-        return x
-''')),
-    Mistake("ch01_mlp", "sigmoid_in_the_hidden_layers", _mlp(_LAYERS, '''        x = x.flatten(1)
-        for layer in self.layers[:-1]:
-            x = torch.sigmoid(layer(x))
-        return self.layers[-1](x)
-''')),
+        "nn.ModuleList(nn.Linear(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 2))",
+        _RELU_EVERYWHERE)),
+    Mistake("ch01_mlp", "sigmoid_in_the_hidden_layers", _mlp(_MODULE_LIST, _FORWARD.replace(
+        "torch.relu", "torch.sigmoid"))),
     Mistake("ch01_mlp", "layers_in_a_python_list", _mlp(
-        "        self.layers = [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]\n",
-        _FORWARD)),
+        f"[nn.Linear(a, b) for a, b in {_PAIRS}]", _FORWARD)),
     Mistake("ch01_mlp", "layers_without_bias", _mlp(
-        "        self.layers = nn.ModuleList(nn.Linear(a, b, bias=False)\n"
-        "                                    for a, b in zip(sizes[:-1], sizes[1:]))\n",
-        _FORWARD)),
+        f"nn.ModuleList(nn.Linear(a, b, bias=False) for a, b in {_PAIRS})", _FORWARD)),
 ]
