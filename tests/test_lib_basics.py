@@ -278,7 +278,7 @@ def test_overfitting_demo_shows_a_gap():
     val = history["val_loss"]
     best_epoch = val.index(min(val)) + 1
     assert history["train_loss"][-1] < 1e-3                     # falls towards zero
-    assert best_epoch <= 20                                     # "after a few epochs"
+    assert best_epoch <= 20                                     # "early (the dotted line)"
     assert val[-1] > 1.3 * min(val)                             # then climbs
 
 
