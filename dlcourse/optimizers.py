@@ -266,6 +266,7 @@ def plot_sweep(sweep: dict, title: str, ax=None, ceiling: float = 1e4):
             ax.loglog(lrs[~ok], torch.full((int((~ok).sum()),), ceiling * 4.0 ** rows), "x",
                       ms=8, color=line.get_color())
     ax.axhline(ceiling, color="k", lw=0.8, ls=":", label="diverged (NaN or ∞) above this line")
+    ax.set_ylim(top=ceiling * 4.0 ** (rows + 1))
     ax.set(title=title, xlabel=r"learning rate $\eta$ (log scale)",
            ylabel="$f$ after the last step (log scale)")
     ax.legend(fontsize=8)
