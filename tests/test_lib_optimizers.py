@@ -145,7 +145,8 @@ def test_rosenbrock_sweep_and_race_figures():
     0.3 (Adam), 1 (Adagrad); at their best rates momentum and Adam reach f < 1e-3 within 700
     steps, Adam ends lowest, the three others do not reach it in 2,000 steps."""
     sweep = rosenbrock_sweep(steps=2000, progress=False)
-    assert list(sweep) == list(ROSENBROCK_OPTIMIZERS) and sweep["Adam"]["lrs"] == list(LEARNING_RATES)
+    assert list(sweep) == list(ROSENBROCK_OPTIMIZERS)
+    assert sweep["Adam"]["lrs"] == list(LEARNING_RATES)
     for name, res in sweep.items():
         diverged = {lr for lr, v in zip(res["lrs"], res["final"].tolist()) if not math.isfinite(v)}
         expected = {lr for lr in LEARNING_RATES if lr >= 3e-3} if name in (

@@ -528,7 +528,8 @@ def check_dropout(run):
                                "different masks", mistake="ignores_the_generator")
         dropped = y == 0
         col_rate, row_rate = dropped.double().mean(dim=0), dropped.double().mean(dim=1)
-        if bool(((col_rate == 0) | (col_rate == 1)).all() | ((row_rate == 0) | (row_rate == 1)).all()):
+        all_or_nothing = lambda rate: bool(((rate == 0) | (rate == 1)).all())  # noqa: E731
+        if all_or_nothing(col_rate) or all_or_nothing(row_rate):
             raise CheckFailure(f"p={p}: whole columns (or rows) are dropped together",
                                mistake="one_mask_shared_by_the_batch")
         rate = dropped.double().mean().item()
@@ -609,9 +610,10 @@ def batchnorm_variants(batches, eval_x, gamma, beta, momentum: float, eps: float
     # variance of the original: nn.BatchNorm1d then tracks the biased estimate.
     squeezed = [x.mean(0) + (x - x.mean(0)) * math.sqrt((len(x) - 1) / len(x)) for x in batches]
     biased = torch_batchnorm(squeezed, eval_x, gamma, beta, momentum, eps)
+    biased_y = {f"train_y{i}": normalised(x, x.var(0, unbiased=False))
+                for i, x in enumerate(batches)}
     variants = {
-        "biased_running_variance": {**biased, **{f"train_y{i}": normalised(x, x.var(0, unbiased=False))
-                                                 for i, x in enumerate(batches)}},
+        "biased_running_variance": {**biased, **biased_y},
         "momentum_weights_the_old_value": torch_batchnorm(batches, eval_x, gamma, beta,
                                                           1 - momentum, eps),
         "normalises_with_unbiased_variance": {f"train_y{i}": normalised(x, x.var(0))
