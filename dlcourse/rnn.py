@@ -236,7 +236,7 @@ def _accuracy(net: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
     return (net(X).argmax(dim=1) == y).float().mean().item()
 
 
-def train_gru_mnist1d(epochs: int = 12, hidden_size: int = 64, batch_size: int = 128,
+def train_gru_mnist1d(epochs: int = 10, hidden_size: int = 64, batch_size: int = 128,
                       lr: float = 0.03, seed: int = 0, device=None, progress: bool = True):
     """Train a :class:`GRUClassifier` on MNIST-1D (Adam with a one-cycle learning-rate
     schedule, clipping at norm 1), watching the validation split after every epoch.

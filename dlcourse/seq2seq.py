@@ -168,7 +168,7 @@ def make_reversal_batch(n: int, max_len: int, generator: torch.Generator):
     return (*reversal_strings(lengths, max_len, generator), lengths)
 
 
-def train_reverser(attention: bool, steps: int = 300, batch_size: int = 128, lr: float = 0.02,
+def train_reverser(attention: bool, steps: int = 250, batch_size: int = 128, lr: float = 0.02,
                    max_len: int = 10, seed: int = 0, device=None, progress: bool = True):
     """Train a :class:`Seq2Seq` (``attention=False``) or :class:`AttentionSeq2Seq` with teacher
     forcing to reverse digit strings of 1 to ``max_len`` digits, a fresh padded batch per step.
