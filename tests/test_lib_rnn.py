@@ -4,7 +4,6 @@ every run-dependent figure Chapter 5 states, asserted with the prose's threshold
 The slow tests re-run the notebook's demos with the notebook's settings (seed 0) and, where the
 prose says the result does not depend on luck or must hold on another device, with other seeds.
 """
-import math
 
 import pytest
 import torch
@@ -54,7 +53,7 @@ def test_the_weight_gradient_is_the_sum_of_the_steps_terms():
     assert terms[:30].max() < 1e-6 * terms[-1]  # "more than a million times smaller"
 
 
-def test_state_gradient_norms_vanish_and_explode_for_gated_cells_too():
+def test_state_gradient_norms_of_gated_cells_are_finite():
     for kind in ["lstm", "gru"]:
         norms = rnn.state_gradient_norms(kind, length=10)
         assert torch.isfinite(norms).all() and norms.shape == (10,)
@@ -225,7 +224,8 @@ def test_masked_token_loss_averages_the_real_tokens():
     lengths = torch.tensor([4, 1, 2])
     terms = [F.cross_entropy(logits[b, t], tgt[b, t], reduction="sum")
              for b in range(3) for t in range(int(lengths[b]))]
-    assert torch.allclose(seq2seq.masked_token_loss(logits, tgt, lengths), torch.stack(terms).mean())
+    assert torch.allclose(seq2seq.masked_token_loss(logits, tgt, lengths),
+                          torch.stack(terms).mean())
 
 
 # ----------------------------------------------------------------------------- sequence to sequence
@@ -269,7 +269,8 @@ def test_packed_encoder_reads_each_string_alone_and_attention_skips_padding():
 
 def test_reversal_strings_and_the_test_set():
     src, tgt, lengths = seq2seq.reversal_test_set(max_len=5, per_length=4)
-    assert src.shape == tgt.shape == (20, 5) and lengths.tolist() == [n for n in range(1, 6) for _ in range(4)]
+    assert src.shape == tgt.shape == (20, 5)
+    assert lengths.tolist() == [n for n in range(1, 6) for _ in range(4)]
     for s, t, n in zip(src, tgt, lengths):
         n = int(n)
         assert torch.equal(t[:n], s[:n].flip(0)) and (s[n:] == 0).all() and (t[n:] == 0).all()

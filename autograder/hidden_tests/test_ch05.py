@@ -117,4 +117,5 @@ def test_seq2seq_step_hidden_cases(student, reference):
     for seed, batch, src_len, tgt_len in cases:
         args = seq2seq_case(seed, batch, src_len, tgt_len, **sizes)
         compare_dicts(student.run(probe_seq2seq, *args), reference.run(probe_seq2seq, *args),
-                      f"seq2seq_step (batch {batch}, lengths {src_len}->{tgt_len}) vs the reference")
+                      f"seq2seq_step (batch {batch}, lengths {src_len}->{tgt_len}) "
+                      "vs the reference")

@@ -22,6 +22,9 @@ class {name}(nn.Module):
         self.bias_hh = nn.Parameter(torch.empty({n} * hidden_size).uniform_(-k, k))
 '''
 
+_LSTM_INIT = _GATED_INIT.format(name="LSTMCell", n=4)
+_GRU_INIT = _GATED_INIT.format(name="GRUCell", n=3)
+
 ALTERNATIVES: list[tuple[str, str, str]] = [
     ("ch05_rnn_cell", "F.linear for both products", _RNN_INIT + '''
     def forward(self, x, h):
@@ -67,7 +70,7 @@ def clip_grad_norm(parameters, max_norm):
             p.grad.mul_(max_norm / (total + 1e-6))
     return total
 '''),
-    ("ch05_lstm_cell", "per-gate weight slices and F.linear", _GATED_INIT.format(name="LSTMCell", n=4) + '''
+    ("ch05_lstm_cell", "per-gate weight slices and F.linear", _LSTM_INIT + '''
     def forward(self, x, state):
         h, c = state
         H = h.shape[1]
@@ -77,11 +80,12 @@ def clip_grad_norm(parameters, max_norm):
             return (F.linear(x, self.weight_ih[rows], self.bias_ih[rows])
                     + F.linear(h, self.weight_hh[rows], self.bias_hh[rows]))
 
-        i, f, g, o = torch.sigmoid(pre(0)), torch.sigmoid(pre(1)), torch.tanh(pre(2)), torch.sigmoid(pre(3))
+        i, f, o = torch.sigmoid(pre(0)), torch.sigmoid(pre(1)), torch.sigmoid(pre(3))
+        g = torch.tanh(pre(2))
         c_new = f * c + i * g
         return o * torch.tanh(c_new), c_new
 '''),
-    ("ch05_lstm_cell", "torch.split and addmm", _GATED_INIT.format(name="LSTMCell", n=4) + '''
+    ("ch05_lstm_cell", "torch.split and addmm", _LSTM_INIT + '''
     def forward(self, x, state):
         h, c = state
         gates = torch.addmm(self.bias_ih, x, self.weight_ih.t())
@@ -90,7 +94,8 @@ def clip_grad_norm(parameters, max_norm):
         c_new = torch.addcmul(torch.sigmoid(f) * c, torch.sigmoid(i), torch.tanh(g))
         return torch.sigmoid(o) * c_new.tanh(), c_new
 '''),
-    ("ch05_gru_cell", "gates from the summed pre-activations, candidate from slices", _GATED_INIT.format(name="GRUCell", n=3) + '''
+    ("ch05_gru_cell", "gates from the summed pre-activations, candidate from slices",
+     _GRU_INIT + '''
     def forward(self, x, h):
         H = h.shape[1]
         gi = F.linear(x, self.weight_ih, self.bias_ih)
@@ -99,7 +104,7 @@ def clip_grad_norm(parameters, max_norm):
         n = torch.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
         return n + z * (h - n)
 '''),
-    ("ch05_gru_cell", "lerp between the candidate and the old state", _GATED_INIT.format(name="GRUCell", n=3) + '''
+    ("ch05_gru_cell", "lerp between the candidate and the old state", _GRU_INIT + '''
     def forward(self, x, h):
         x_r, x_z, x_n = (x @ self.weight_ih.T + self.bias_ih).chunk(3, 1)
         W_hr, W_hz, W_hn = self.weight_hh.chunk(3)

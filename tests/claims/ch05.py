@@ -1,4 +1,4 @@
-"""Numbers in the prose of Chapter 5, measured or not run-dependent (see tests/claims/__init__.py)."""
+"""Numbers in the prose of Chapter 5, measured or not run-dependent (tests/claims/__init__.py)."""
 from tests.claims import Claim
 
 _LIB = "test_lib_rnn.py::"
@@ -19,7 +19,7 @@ MEASURED: list[Claim] = [
 NOT_RUN_DEPENDENT: list[str] = [
     "91 %",     # the published GRU on MNIST-1D (Greydanus, 2020); ours is asserted to reach it
                 # by test_gru_mnist1d_reaches_published_accuracy
-    "0.167",    # 2 * 1/12, the variance of a sum of two uniform values (also test_adding_problem_data)
+    "0.167",    # 2 * 1/12, the variance of a sum of two uniforms (also test_adding_problem_data)
     "0.73",     # sigmoid(1), the LSTM's forget gate at its initial bias (also asserted)
     "0.5",      # a gain of W_hh in the BPTT figure (a setting)
     "0.05",     # learning rates of the adding problem (settings)
