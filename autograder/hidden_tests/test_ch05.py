@@ -1,10 +1,11 @@
 """Hidden tests of Chapter 5: the public check, then inputs the student has not seen, compared
-with PyTorch (cells, layers, clip_grad_norm_) and with the reference solution."""
+with PyTorch (cells, layers, clip_grad_norm_, cross-entropy that ignores padding) and with the
+reference solution."""
 from autograder.plugin import exercise
-from dlcourse.checks.ch05 import (TORCH_CELLS, cell_case, check_clip_cases, check_seq2seq_cases,
-                                  check_unroll_cases, clip_case, compare_dicts, probe_cell,
-                                  probe_clip, probe_seq2seq, probe_unroll, seq2seq_case,
-                                  unroll_case)
+from dlcourse.checks.ch05 import (TORCH_CELLS, cell_case, check_clip_cases, check_masked_loss_cases,
+                                  check_seq2seq_cases, check_unroll_cases, clip_case, compare_dicts,
+                                  masked_case, probe_cell, probe_clip, probe_masked_loss,
+                                  probe_seq2seq, probe_unroll, seq2seq_case, unroll_case)
 
 HIDDEN_CELL_CASES = [(30, 1, 1, 1, 1.0), (31, 7, 2, 9, 0.1), (32, 5, 11, 3, 5.0),
                      (33, 2, 8, 16, 1.0)]
@@ -86,6 +87,23 @@ def test_clip_grad_norm_hidden_cases(student, reference):
                       f"clip_grad_norm on shapes {shapes} vs the reference")
 
 
+@exercise("ch05_masked_loss")
+def test_masked_loss_public_check(student):
+    student.check()
+
+
+@exercise("ch05_masked_loss")
+def test_masked_loss_hidden_cases(student, reference):
+    cases = [(70, [1], 1, 2), (71, [5, 1, 3, 3, 2], 5, 11), (72, [7, 7, 1], 9, 3),
+             (73, [4, 2], 6, 1000)]
+    check_masked_loss_cases(student.run, cases)  # against F.cross_entropy with ignore_index
+    for seed, lengths, steps, vocab in cases:
+        args = masked_case(seed, lengths, steps, vocab)
+        compare_dicts(student.run(probe_masked_loss, *args),
+                      reference.run(probe_masked_loss, *args),
+                      f"masked_cross_entropy (lengths {lengths}) vs the reference")
+
+
 @exercise("ch05_seq2seq_step")
 def test_seq2seq_step_public_check(student):
     student.check()
@@ -94,9 +112,10 @@ def test_seq2seq_step_public_check(student):
 @exercise("ch05_seq2seq_step")
 def test_seq2seq_step_hidden_cases(student, reference):
     cases = [(60, 1, 1, 2), (61, 5, 9, 7), (62, 2, 3, 10)]
-    check_seq2seq_cases(student.run, cases)  # against step-by-step teacher forcing
+    sizes = dict(src_vocab=4, tgt_vocab=9, embed=5, hidden=3)
+    check_seq2seq_cases(student.run, cases, **sizes)  # against step-by-step teacher forcing
     for seed, batch, src_len, tgt_len in cases:
-        args = seq2seq_case(seed, batch, src_len, tgt_len, src_vocab=4, tgt_vocab=9, embed=5,
-                            hidden=3)
+        args = seq2seq_case(seed, batch, src_len, tgt_len, **sizes)
         compare_dicts(student.run(probe_seq2seq, *args), reference.run(probe_seq2seq, *args),
-                      f"seq2seq_step (batch {batch}, lengths {src_len}->{tgt_len}) vs the reference")
+                      f"seq2seq_step (batch {batch}, lengths {src_len}->{tgt_len}) "
+                      "vs the reference")
