@@ -143,25 +143,24 @@ def score_histogram(totals: list[float], maximum: float, invalid: int) -> tuple[
 def exercise_figure(stats: list[ExerciseStats]) -> str:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7.5, 0.32 * len(stats) + 1.4))
+    fig = Figure(figsize=(7.5, 0.27 * len(stats) + 1.5), layout="constrained")
     ax = fig.add_subplot()
-    labels = [f"{s.number}" for s in stats]
-    left = [0.0] * len(stats)
     y = list(range(len(stats)))
+    left = [0.0] * len(stats)
     for outcome, colour in _OUTCOME_COLOURS.items():
         shares = [s.counts[outcome] / s.students if s.students else 0 for s in stats]
-        ax.barh(y, shares, left=left, color=colour, label=outcome, height=0.75)
+        label = "timeout, crashed, missing" if outcome == "other" else outcome
+        ax.barh(y, shares, left=left, color=colour, label=label, height=0.8)
         left = [a + b for a, b in zip(left, shares)]
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
+    ax.set_yticks(y, [s.number for s in stats])
+    ax.set_ylim(len(stats) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_xlabel("share of graded students")
     ax.set_ylabel("exercise")
-    ax.set_title("Results per exercise")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.2 / (0.32 * len(stats) + 1.4)),
-              ncol=5, frameon=False)
-    fig.tight_layout()
+    ax.set_title("Results per exercise", pad=24)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=5, frameon=False,
+              fontsize="small")
     return _png(fig)
 
 
@@ -178,7 +177,7 @@ body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; 
        padding: 0 1rem; }
 h1 { margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
 .summary { color: #444; } img { max-width: 100%; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; } table.wide { width: 100%; }
 td, th { border-bottom: 1px solid #e3e3e3; padding: .25rem .6rem; text-align: left;
          vertical-align: top; }
 th { background: #f4f4f4; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
@@ -232,7 +231,19 @@ def write_class_report(outcomes, columns, reports: Path) -> None:
         '<a href="report_attention.csv">report_attention.csv</a>; similar solutions: '
         '<a href="similarity.html">similarity.html</a>.</p>',
         "<h2>Scores</h2>",
-        f'<img alt="Histogram of the total scores" src="data:image/png;base64,{histogram_png}">',
+        f'<img alt="Histogram of the total scores" src="data:image/png;base64,{histogram_png}">']
+    parts.append("<h2>Students who need attention</h2>")
+    if needs:
+        parts.append("<table><tr><th>student</th><th>status</th><th>why</th>"
+                     "<th>exercises timed out or crashed</th></tr>")
+        for r in needs:
+            parts.append(f"<tr><td>{e(r['student'])}</td><td>{e(r['status'])}</td>"
+                         f"<td>{e(r['reason'])}</td><td>{e(r['exercises'])}</td></tr>")
+        parts.append("</table>")
+    else:
+        parts.append("<p>None: every submission was graded and no exercise timed out or crashed."
+                     "</p>")
+    parts += [
         "<h2>Exercises</h2>",
         f'<img alt="Share of students per result, per exercise" '
         f'src="data:image/png;base64,{exercise_figure(stats)}">',
@@ -258,7 +269,7 @@ def write_class_report(outcomes, columns, reports: Path) -> None:
             continue
         any_reason = True
         parts.append(f"<h3>Exercise {e(s.number)} — {e(s.title.split(' — ', 1)[-1])}</h3>"
-                     "<table><tr><th>students</th><th>reason</th><th>who</th></tr>")
+                     "<table class=\"wide\"><tr><th>students</th><th>reason</th><th>who</th></tr>")
         top = sorted(s.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]
         for (kind, key, text), n in top:
             who = s.who[(kind, key, text)]
@@ -269,16 +280,5 @@ def write_class_report(outcomes, columns, reports: Path) -> None:
         parts.append("</table>")
     if not any_reason:
         parts.append("<p>Every graded exercise was correct.</p>")
-    parts.append("<h2>Students who need attention</h2>")
-    if needs:
-        parts.append("<table><tr><th>student</th><th>status</th><th>why</th>"
-                     "<th>exercises timed out or crashed</th></tr>")
-        for r in needs:
-            parts.append(f"<tr><td>{e(r['student'])}</td><td>{e(r['status'])}</td>"
-                         f"<td>{e(r['reason'])}</td><td>{e(r['exercises'])}</td></tr>")
-        parts.append("</table>")
-    else:
-        parts.append("<p>None: every submission was graded and no exercise timed out or crashed."
-                     "</p>")
     parts.append("</body></html>\n")
     (reports / "report.html").write_text("\n".join(parts))

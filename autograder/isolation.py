@@ -29,6 +29,12 @@ _SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/alter
                 "/etc/passwd", "/etc/group", "/etc/ssl"]
 
 
+def threads() -> int:
+    """PyTorch intra-op threads of the worker: ``AUTOGRADER_THREADS``, 1 unless told."""
+    value = os.environ.get("AUTOGRADER_THREADS", "1")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
 class SandboxUnavailable(RuntimeError):
     """Isolation was required but bubblewrap cannot run here."""
 
@@ -38,22 +44,51 @@ def code_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+def library_dirs() -> list[str]:
+    """Folders of Python packages the worker may need beyond the environment's own prefix (a
+    user site, a site folder added by a ``.pth`` file or ``PYTHONPATH``): every folder on this
+    process's ``sys.path`` except the grader's own checkout and the folders above it, which
+    hold masters and hidden tests (the worker gets the two packages it needs one by one).
+    Paths as ``sys.path`` spells them (the sandbox shows each where it really is, too)."""
+    root = code_root()
+    prefixes = [Path(p) for p in (sys.prefix, sys.base_prefix)]
+    prefixes += [p.resolve() for p in prefixes]
+    found = []
+    for entry in sys.path:
+        literal = Path(os.path.abspath(entry or os.getcwd()))
+        try:
+            real = literal.resolve()
+        except OSError:
+            continue
+        if not real.is_dir() or real == root or real in root.parents or root in real.parents:
+            continue  # the checkout: masters and hidden tests
+        if any(p == prefix or prefix in p.parents for p in (literal, real) for prefix in prefixes):
+            continue  # bound with the whole environment anyway
+        for path in (str(literal), str(real)):
+            if path not in found:
+                found.append(path)
+    return found
+
+
 def clean_env(scratch: str) -> dict:
     """The only variables the worker sees; nothing from the grader's environment leaks in.
 
     ``PYTHONPATH`` makes the worker import the grader's own ``dlcourse`` and ``autograder``,
-    whatever the environment's install points at (another checkout, no install at all).
+    whatever the environment's install points at (another checkout, no install at all), then
+    what the grader's own ``PYTHONPATH`` adds besides the checkout.
     """
+    told = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    extra = [p for p in library_dirs() if p in told]
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "PYTHONPATH": str(code_root()),
+        "PYTHONPATH": os.pathsep.join([str(code_root()), *extra]),
         "HOME": scratch,
         "TMPDIR": scratch,
         "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": str(threads()),
+        "MKL_NUM_THREADS": str(threads()),
         "CUDA_VISIBLE_DEVICES": "",
         "DLCOURSE_DEVICE": "cpu",
         "MPLBACKEND": "Agg",
@@ -109,7 +144,7 @@ def command(argv: list[str], scratch: str) -> tuple[list[str], dict]:
                 out += ["--perms", "0755", "--dir", str(parent)]
         return out
 
-    for path in [*_SYSTEM_DIRS, sys.base_prefix, sys.prefix]:
+    for path in [*_SYSTEM_DIRS, sys.base_prefix, sys.prefix, *library_dirs()]:
         args += parents(path) + ["--ro-bind-try", path, path]
     for path in _worker_files():
         args += parents(str(path)) + ["--ro-bind", str(path), str(path)]

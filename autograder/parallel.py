@@ -23,6 +23,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable
 
+from autograder.isolation import threads
 from autograder.sandbox import Worker
 
 _LENGTH = struct.Struct(">Q")
@@ -42,12 +43,6 @@ def available_cpus() -> int:
     except (OSError, ValueError):
         pass
     return max(1, cpus)
-
-
-def threads() -> int:
-    """PyTorch intra-op threads for every process the grader starts (default 1)."""
-    value = os.environ.get("AUTOGRADER_THREADS", "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 def limit_threads() -> None:

@@ -4,8 +4,8 @@ For every exercise, each student's solution cell is tokenised and normalised by 
 (names become ``V``, function names ``F``, strings ``S``, comments and layout dropped), so renamed
 variables and re-spaced code do not hide a copy; its k-gram fingerprints are winnowed, which
 keeps most of them when lines are reordered. What every student was given is excluded: the
-fingerprints of the exercise's stub (signature and docstring), and those shared by a large part
-of the class (the idioms every correct answer uses). Pairs whose overlap covers at least the
+fingerprints of the exercise's stub (signature and docstring), and those shared by more than half
+of the class (the idioms every correct answer uses; only in classes of more than a few students). Pairs whose overlap covers at least the
 threshold of either solution are listed, side by side with the shared code highlighted.
 
 The report is for an instructor to read; it never changes a score.
@@ -29,6 +29,7 @@ K = 12                # characters of normalised code per fingerprint
 WINDOW = 3            # winnowing window
 MIN_TOKENS = 30       # solutions shorter than this (normalised, stub removed) are not compared
 COMMON_SHARE = 0.5    # fingerprints in more than this share of the class count as given
+COMMON_MIN = 4        # ... and in more than this many students (a small class has no "usual")
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$",
                        re.S | re.M)
 
@@ -99,7 +100,7 @@ def similar_pairs(sources: dict[str, str], stub: str, threshold: float = DEFAULT
         for fp in prints.values():
             for h in fp.hashes:
                 counts[h] = counts.get(h, 0) + 1
-        limit = max(2, COMMON_SHARE * len(prints))
+        limit = max(COMMON_MIN, COMMON_SHARE * len(prints))
         common = {h for h, c in counts.items() if c > limit}
         if common:
             prints = {s: fingerprint(s, sources[s], given | {int(h) for h in common})
