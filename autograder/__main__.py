@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reports", type=Path, default=Path("grading-reports"),
                    help="where --batch and --merge write their reports (default: grading-reports/)")
     p.add_argument("--similarity-threshold", type=float, default=None,
-                   help="flag pairs of solutions at least this similar (0-1; default 0.8)")
+                   help="flag pairs of solutions at least this similar (0-1; default 0.7)")
     return p
 
 
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     finally:
         for worker in spawned:
-            worker.kill()
+            worker.stop()
     print(f"{len(results)} notebook(s) graded in {time.monotonic() - start:.1f} s",
           file=sys.stderr)
     print(table(results))

@@ -149,7 +149,7 @@ def grade_notebooks(submissions: list, jobs: int = 1, workers: list[Worker] | No
                 if on_result:
                     on_result(i, results[i], time.monotonic() - start)
         finally:
-            workers[0].kill()
+            workers[0].stop()
         return results
 
     order = sorted(range(len(submissions)), key=lambda i: -_cost(submissions[i]))
@@ -177,7 +177,10 @@ def grade_notebooks(submissions: list, jobs: int = 1, workers: list[Worker] | No
                     except Exception as exc:
                         outcome = ("fault", f"{type(exc).__name__}: {exc}")
                     _send(results_w, (i, outcome, time.monotonic() - start))
-                workers[k].kill()
+                if workers[k].owner == os.getpid():  # started here after the first one died
+                    workers[k].stop()
+                else:
+                    workers[k].release()
 
             pid = _fork(body)
             os.close(tasks_r)
@@ -234,7 +237,7 @@ def grade_notebooks(submissions: list, jobs: int = 1, workers: list[Worker] | No
             except ChildProcessError:
                 pass
         for worker in workers:
-            worker.kill()
+            worker.stop()
 
 
 # --- one child per task (students of a batch) ---

@@ -189,7 +189,7 @@ class GradingPlugin:
             self._current.close()
             self._current = None
         if self._own_worker:
-            self.worker.kill()
+            self.worker.stop()
 
     # -- pytest hooks --
     def pytest_configure(self, config):

@@ -197,6 +197,28 @@ class Worker:
             raise ProtocolError("malformed message from the worker")
         return msg
 
+    def stop(self, wait_s: float = 5.0) -> None:
+        """End the worker the polite way (it exits when its input closes), then clean up."""
+        if self.proc is not None and self.owner == os.getpid() and self.alive:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=wait_s)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+    def release(self) -> None:
+        """Forget a worker another process started (close our ends; it stops it)."""
+        if self.proc is not None:
+            for stream in (self.proc.stdin, self.proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self.proc = None
+        self.scratch = None
+        self._stderr = None
+
     def kill(self, keep_log: bool = False) -> None:
         """End the worker's whole process tree and delete its scratch folder."""
         if self.proc is not None:

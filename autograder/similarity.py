@@ -5,7 +5,7 @@ For every exercise, each student's solution cell is tokenised and normalised by 
 variables and re-spaced code do not hide a copy; its k-gram fingerprints are winnowed, which
 keeps most of them when lines are reordered. What every student was given is excluded: the
 fingerprints of the exercise's stub (signature and docstring), and those shared by more than half
-of the class (the idioms every correct answer uses; only in classes of more than a few students). Pairs whose overlap covers at least the
+of the class (the idioms every correct answer uses; in classes of more than ten students). Pairs whose overlap covers at least the
 threshold of either solution are listed, side by side with the shared code highlighted.
 
 The report is for an instructor to read; it never changes a score.
@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD = 0.7
 K = 12                # characters of normalised code per fingerprint
 WINDOW = 3            # winnowing window
 MIN_TOKENS = 30       # solutions shorter than this (normalised, stub removed) are not compared
 COMMON_SHARE = 0.5    # fingerprints in more than this share of the class count as given
-COMMON_MIN = 4        # ... and in more than this many students (a small class has no "usual")
+COMMON_MIN = 10       # ... and in more than this many students (a small class has no "usual")
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$",
                        re.S | re.M)
 

@@ -103,7 +103,7 @@ def test_the_given_stub_and_docstring_never_count():
 
 
 def test_code_most_of_a_class_shares_is_not_a_copy():
-    shared = {f"s{i:02d}": ORIGINAL for i in range(10)}
+    shared = {f"s{i:02d}": ORIGINAL for i in range(12)}
     assert similar_pairs({**shared, **INDEPENDENT}, STUB) == []
 
 
