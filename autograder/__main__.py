@@ -61,6 +61,23 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def invalid(args, exc: InvalidSubmission) -> int:
+    """The submission cannot be graded: say why (and in the reports asked for, with 0 points)."""
+    print(f"autograder: {exc}", file=sys.stderr)
+    reason = str(exc)
+    for path in args.paths:
+        reason = reason.replace(str(path.parent) + "/", "") if str(path.parent) != "." else reason
+    if args.out:
+        from autograder.report import write_json
+        write_json({"score": 0, "tests": [],
+                    "output": f"Your submission could not be graded: {reason}"}, args.out)
+    if args.markdown:
+        from autograder.report import markdown
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(markdown(args.paths[0].resolve().name, [], "invalid", reason))
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     workers = max(1, args.workers)
@@ -77,8 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         notebooks = submission_notebooks(args.paths)
     except InvalidSubmission as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
-        return 2
+        return invalid(args, exc)
     from autograder.parallel import spawn_workers
 
     # The workers import PyTorch while this process does.
@@ -92,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             submissions = [load_submission(p, args.solutions) for p in notebooks]
         except InvalidSubmission as exc:
-            print(f"autograder: {exc}", file=sys.stderr)
-            return 2
+            return invalid(args, exc)
 
         def progress(i, result, seconds):
             print(f"graded {Path(result.path).name}: {result.points:g}/{result.max_points:g} "

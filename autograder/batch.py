@@ -165,6 +165,9 @@ def grade_batch(folder: Path, reports: Path, workers: int = 2, solutions: Path |
         master = load_master(path)
         for gid in master.exercises:
             ReferenceCode.warm(master, gid)
+    from autograder.isolation import prepare
+
+    prepare()
     cache = tempfile.mkdtemp(prefix="autograder-references-")
     previous = os.environ.get("AUTOGRADER_REFERENCE_CACHE")
     os.environ["AUTOGRADER_REFERENCE_CACHE"] = cache

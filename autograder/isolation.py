@@ -9,17 +9,26 @@ own two modules (so no masters, hidden tests or other submissions), a private
 runs as root, the worker also drops to a dedicated unprivileged uid with a
 process limit (fork bombs hit it), and never sees the grader's environment.
 
-Without bubblewrap the worker is only a separate process with a clean
-environment and resource limits: the score stays trustworthy, the machine is not
-protected. ``AUTOGRADER_REQUIRE_SANDBOX=1`` turns that case into an error.
+Without bubblewrap (not installed, or a container that forbids namespaces) the
+worker is a separate process with a clean environment and resource limits; run
+as root, the grader still starts it as a user of its own (``setpriv``), with a
+copy of its two modules and the course library, so it cannot read what only
+root may read (make the checkout and the results folder root-only, as the
+Gradescope package does) nor signal the grader. The score stays trustworthy;
+the network and the rest of the machine are not protected.
+``AUTOGRADER_REQUIRE_SANDBOX=1`` turns that case into an error;
+``AUTOGRADER_BWRAP=0`` chooses it (to try the fallback where bubblewrap works).
 """
 from __future__ import annotations
 
+import atexit
 import functools
+import itertools
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 MAX_PROCESSES = 64
@@ -108,10 +117,31 @@ def bwrap_works() -> bool:
         return False
 
 
+_spawned = itertools.count()
+
+
 def sandbox_uid() -> int:
-    """A uid no real account uses, distinct per grading process (so parallel
-    graders do not share a process limit)."""
-    return 61000 + os.getpid() % 4000
+    """A uid no real account uses, distinct per worker a grading process starts (so parallel
+    workers do not share a process limit)."""
+    return 61000 + (os.getpid() * 16 + next(_spawned)) % 4000
+
+
+@functools.lru_cache(maxsize=1)
+def _private_copy() -> str:
+    """The worker's files copied to a folder of their own, readable by everyone (for a worker
+    that runs as another user, without bubblewrap, while the checkout stays private)."""
+    folder = Path(tempfile.mkdtemp(prefix="autograder-worker-code-"))
+    for path in _worker_files():
+        target = folder / path.relative_to(code_root())
+        if path.is_dir():
+            shutil.copytree(path, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+    for sub in [folder, *folder.rglob("*")]:
+        sub.chmod(0o755 if sub.is_dir() else 0o644)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return str(folder)
 
 
 def _worker_files() -> list[Path]:
@@ -121,13 +151,35 @@ def _worker_files() -> list[Path]:
             package / "protocol.py"]
 
 
+def fallback() -> bool:
+    """True when workers run without bubblewrap, as a user of their own (see above)."""
+    if os.environ.get("AUTOGRADER_REQUIRE_SANDBOX") == "1":
+        return False
+    return ((os.environ.get("AUTOGRADER_BWRAP") == "0" or not bwrap_works())
+            and os.geteuid() == 0 and shutil.which("setpriv") is not None)
+
+
+def prepare() -> None:
+    """Do once, before forking grading processes, what every worker start would repeat."""
+    if fallback():
+        _private_copy()
+
+
 def command(argv: list[str], scratch: str) -> tuple[list[str], dict]:
     """The command line and environment that run ``argv`` isolated, in ``scratch``."""
     env = clean_env(scratch)
-    if not bwrap_works():
+    if os.environ.get("AUTOGRADER_BWRAP") == "0" or not bwrap_works():
         if os.environ.get("AUTOGRADER_REQUIRE_SANDBOX") == "1":
             raise SandboxUnavailable("bubblewrap (bwrap) is required but cannot run here; "
                                      "install the Debian package `bubblewrap`")
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            # No namespaces (e.g. a container that forbids them), but as root the worker can
+            # still run as a user of its own, which cannot read what only root may read.
+            uid = sandbox_uid()
+            env["PYTHONPATH"] = env["PYTHONPATH"].replace(str(code_root()), _private_copy(), 1)
+            env["AUTOGRADER_MAX_PROCESSES"] = str(MAX_PROCESSES)
+            return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *argv], env
         return argv, env
     # Every namespace but the user one: as root, setpriv below needs real uids to switch to.
     args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid",

@@ -18,6 +18,10 @@ from autograder import isolation
 from autograder.protocol import MAX_MESSAGE_BYTES, ProtocolError, _HEADER, decode, encode
 
 STARTUP_SECONDS = 90.0
+# An exercise's time limit is CPU time of the student's code (the kernel stops it there), so a
+# busy machine never costs a correct student the exercise; waiting (sleep, a blocked read) is
+# stopped by a wall-clock limit this many times longer.
+WALL_FACTOR = 3.0
 
 
 class StudentFailure(Exception):
@@ -27,6 +31,10 @@ class StudentFailure(Exception):
 
 class ExerciseTimeout(StudentFailure):
     status = "timeout"
+
+    def __init__(self, message: str, worker_ok: bool = False):
+        super().__init__(message)
+        self.worker_ok = worker_ok  # the child was stopped by its own CPU limit
 
 
 class ExerciseCrashed(StudentFailure):
@@ -266,12 +274,13 @@ class ExerciseRun:
         self.worker = worker
         self.grade_id = grade_id
         self.time_limit_s = time_limit_s
+        self.wall_limit_s = time_limit_s * WALL_FACTOR
         self.failure: StudentFailure | None = None
         self.open = False
-        self.deadline = time.monotonic() + time_limit_s
+        self.deadline = time.monotonic() + self.wall_limit_s
         try:
             worker.send({"op": "exercise", "cells": cells, "targets": list(targets),
-                         "memory_mb": worker.memory_mb})
+                         "memory_mb": worker.memory_mb, "cpu_s": time_limit_s})
             reply = self._receive()
         except StudentFailure as exc:
             self._fail(exc)
@@ -296,13 +305,22 @@ class ExerciseRun:
         try:
             msg = self.worker.receive(self.deadline)
         except ExerciseTimeout:
-            raise ExerciseTimeout(f"time limit of {self.time_limit_s:g} s exceeded "
-                                  "(an infinite loop, or very slow code?)") from None
+            raise ExerciseTimeout(f"your code ran for more than {self.wall_limit_s:g} s "
+                                  "without finishing (waiting or sleeping, or a deadlock?)") from None
         except ProtocolError as exc:
             raise ExerciseCrashed(f"the process running your code sent garbage ({exc})") from None
         if msg["op"] == "exited":
             self.open = False
-            raise ExerciseCrashed(f"the process running your code {describe_exit(msg['status'])}",
+            status = msg.get("status")
+            cpu = msg.get("cpu") if type(msg.get("cpu")) is float else 0.0
+            if type(status) is not int:
+                raise ExerciseCrashed("the process running your code sent garbage")
+            if (os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)
+                    and cpu >= 0.95 * self.time_limit_s):
+                raise ExerciseTimeout(f"time limit of {self.time_limit_s:g} s of computing "
+                                      "exceeded (an infinite loop, or very slow code?)",
+                                      worker_ok=True)
+            raise ExerciseCrashed(f"the process running your code {describe_exit(status)}",
                                   worker_ok=True)
         return msg
 

@@ -11,6 +11,7 @@ code, so one worker serves all the notebooks of a submission.
 """
 from __future__ import annotations
 
+import math
 import os
 import resource
 import signal
@@ -79,6 +80,8 @@ def _serve_exercise(request: dict, namespace: dict, rin, rout) -> None:
 
     os.setpgid(0, 0)  # its own process group, so the parent can kill its descendants too
     _limit_memory(request["memory_mb"])
+    cpu = max(1, math.ceil(request.get("cpu_s", 30)))  # SIGXCPU there, SIGKILL a second later
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails instead of killing
@@ -173,12 +176,13 @@ def main() -> None:
                     _serve_exercise(msg, dict(namespace), rin, rout)
                 finally:
                     os._exit(0)
-            _, status = os.waitpid(pid, 0)
+            _, status, usage = os.wait4(pid, 0)
             try:
                 os.killpg(pid, signal.SIGKILL)  # descendants the child left behind
             except (ProcessLookupError, PermissionError):
                 pass
-            write_message(rout, {"op": "exited", "status": status})
+            write_message(rout, {"op": "exited", "status": status,
+                                 "cpu": float(usage.ru_utime + usage.ru_stime)})
         else:
             return
 
