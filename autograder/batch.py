@@ -29,7 +29,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STUDENT_SECONDS = 1200  # a whole submission; exercises have their own, shorter limits
+STUDENT_SECONDS = 600  # a whole submission, beyond the sum of its exercises' wall-clock limits
 STATUSES = ("completed", "timeout", "crashed", "invalid")
 OUTCOMES_FORMAT = 1
 SUBMISSION_FILE = "SUBMISSION.json"
@@ -118,6 +118,19 @@ def course_columns(solutions: Path) -> list[Column]:
 
 # --- grading ---
 
+def student_seconds(solutions: Path) -> float:
+    """The most a whole submission may take: every exercise at its wall-clock limit, plus
+    ``STUDENT_SECONDS`` for start-up and the grader's own work. Beyond it, the student's grading
+    process is stopped (and the status says "timeout")."""
+    from autograder.notebooks import load_master, masters
+    from autograder.sandbox import WALL_FACTOR
+
+    scale = float(os.environ.get("AUTOGRADER_TIME_SCALE", "1"))
+    return STUDENT_SECONDS + sum(spec.exercise.time_limit_s * scale * WALL_FACTOR
+                                 for path in masters(solutions).values()
+                                 for spec in load_master(path).exercises.values())
+
+
 def _status(results) -> str:
     statuses = {e.status for nb in results for e in nb.exercises}
     return "timeout" if "timeout" in statuses else "crashed" if "crashed" in statuses else "completed"
@@ -168,6 +181,7 @@ def grade_batch(folder: Path, reports: Path, workers: int = 2, solutions: Path |
     from autograder.isolation import prepare
 
     prepare()
+    limit = student_seconds(solutions)
     cache = tempfile.mkdtemp(prefix="autograder-references-")
     previous = os.environ.get("AUTOGRADER_REFERENCE_CACHE")
     os.environ["AUTOGRADER_REFERENCE_CACHE"] = cache
@@ -179,14 +193,14 @@ def grade_batch(folder: Path, reports: Path, workers: int = 2, solutions: Path |
 
         def done(finished):
             if finished.error:
-                reason = (f"grading took over {STUDENT_SECONDS} s" if finished.error == "timeout"
+                reason = (f"grading took over {limit:.0f} s" if finished.error == "timeout"
                           else finished.error.removeprefix("crashed: "))
                 status = "timeout" if finished.error == "timeout" else "crashed"
                 finished.value = StudentOutcome(finished.task, status, [], reason)
             if progress is not None:
                 progress.done(finished.value, finished.seconds)
 
-        finished = run_forked(chosen, grade, workers, STUDENT_SECONDS, on_done=done,
+        finished = run_forked(chosen, grade, workers, limit, on_done=done,
                               on_tick=progress.tick if progress is not None else None)
     finally:
         if previous is None:

@@ -40,8 +40,13 @@ def _grade_id(cell: dict):
     return gid if isinstance(gid, str) else None
 
 
+_IPYTHON_SYNTAX = re.compile(r"^\s*[!%]|\?\s*$|^\s*[/;,]", re.M)
+
+
 def to_python(source: str) -> str:
     """Turn IPython syntax (``!cmd``, ``%magic``) into plain Python calls the worker refuses."""
+    if not _IPYTHON_SYNTAX.search(source):
+        return source  # plain Python (IPython is not even imported)
     from IPython.core.inputtransformer2 import TransformerManager
 
     try:
