@@ -70,13 +70,24 @@ class Column:
 
 # --- the class ---
 
+_REPORT_FILES = {"gradebook.csv", "junit.xml", "summary.md", "report.html", "similarity.html",
+                 "similarity.csv", "outcomes.json"}
+
+
 def student_entries(folder: Path) -> dict[str, Path]:
-    """Student id -> their folder or notebook, sorted; ids are made safe for file names."""
+    """Student id -> their folder or notebook, sorted; ids are made safe for file names (and
+    never the name of a report the batch writes beside the students' folders)."""
     entries = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not (path.is_dir() or path.suffix == ".ipynb"):
             continue
         student = re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem if path.is_file() else path.name)
+        if student in _REPORT_FILES or student.startswith("report_"):
+            student = f"_{student}"
+        base, n = student, 1
+        while student in entries:  # "bo b/" and "bo_b.ipynb" are two students
+            n += 1
+            student = f"{base}-{n}"
         entries[student] = path
     return entries
 

@@ -206,3 +206,12 @@ def test_submission_info_ignores_what_it_cannot_trust(tmp_path):
     assert submission_info(tmp_path) == {}
     (tmp_path / "SUBMISSION.json").write_text('{"repository": "../../etc", "commit": "xyz"}')
     assert submission_info(tmp_path) == {}
+
+
+def test_student_ids_are_safe_and_distinct(tmp_path):
+    from autograder.batch import student_entries
+    for name in ("bo b", "gradebook.csv", "report_x", ".hidden"):
+        (tmp_path / name).mkdir()
+    for name in ("bo_b.ipynb", "notes.txt"):
+        (tmp_path / name).write_text("{}")
+    assert set(student_entries(tmp_path)) == {"bo_b", "bo_b-2", "_gradebook.csv", "_report_x"}
