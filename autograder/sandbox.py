@@ -305,8 +305,7 @@ class ExerciseRun:
         try:
             msg = self.worker.receive(self.deadline)
         except ExerciseTimeout:
-            raise ExerciseTimeout(f"your code ran for more than {self.wall_limit_s:g} s "
-                                  "without finishing (waiting or sleeping, or a deadlock?)") from None
+            raise ExerciseTimeout(self.timeout_message()) from None
         except ProtocolError as exc:
             raise ExerciseCrashed(f"the process running your code sent garbage ({exc})") from None
         if msg["op"] == "exited":
@@ -317,12 +316,16 @@ class ExerciseRun:
                 raise ExerciseCrashed("the process running your code sent garbage")
             if (os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)
                     and cpu >= 0.95 * self.time_limit_s):
-                raise ExerciseTimeout(f"time limit of {self.time_limit_s:g} s of computing "
-                                      "exceeded (an infinite loop, or very slow code?)",
-                                      worker_ok=True)
+                raise ExerciseTimeout(self.timeout_message(), worker_ok=True)
             raise ExerciseCrashed(f"the process running your code {describe_exit(status)}",
                                   worker_ok=True)
         return msg
+
+    def timeout_message(self) -> str:
+        """The same words whichever limit stopped the code (which one does can depend on how
+        busy the machine is, and a re-run must give the same feedback)."""
+        return (f"time limit of {self.time_limit_s:g} s exceeded (an infinite loop, very slow "
+                "code, or code that waits for something?)")
 
     def _fail(self, exc: StudentFailure) -> StudentFailure:
         """Remember a fatal failure and tear the worker down (it may be wedged)."""
