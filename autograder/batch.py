@@ -190,8 +190,10 @@ def grade_batch(folder: Path, reports: Path, workers: int = 2, solutions: Path |
         for gid in master.exercises:
             ReferenceCode.warm(master, gid)
     from autograder.isolation import prepare
+    from autograder.parallel import preload
 
     prepare()
+    preload()
     limit = student_seconds(solutions)
     cache = tempfile.mkdtemp(prefix="autograder-references-")
     previous = os.environ.get("AUTOGRADER_REFERENCE_CACHE")

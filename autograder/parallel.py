@@ -101,6 +101,20 @@ def _fork(body: Callable[[], None]) -> int:
     return pid
 
 
+# Modules the grading imports on first use, which forked children would otherwise each import
+# again: optimizers (``torch.optim``, used by the checks of Chapters 3 and 6) import
+# ``torch._dynamo`` when first built, about as long as importing PyTorch itself.
+PRELOAD = ("torch._dynamo",)
+
+
+def preload() -> None:
+    """Import :data:`PRELOAD` here, once, before forking grading processes."""
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+
+
 # --- the notebooks of one submission, in streams ---
 
 def spawn_workers(count: int) -> list[Worker]:
@@ -153,6 +167,7 @@ def grade_notebooks(submissions: list, jobs: int = 1, workers: list[Worker] | No
         return results
 
     order = sorted(range(len(submissions)), key=lambda i: -_cost(submissions[i]))
+    preload()
     streams = []
     try:
         for k in range(jobs):
