@@ -3,9 +3,9 @@
 For every exercise, each student's solution cell is tokenised and normalised by copydetect
 (names become ``V``, function names ``F``, strings ``S``, comments and layout dropped), so renamed
 variables and re-spaced code do not hide a copy; its k-gram fingerprints are winnowed, which
-keeps most of them when lines are reordered. What every student was given is excluded: the
-fingerprints of the exercise's stub (signature and docstring), and those shared by more than half
-of the class (the idioms every correct answer uses; in classes of more than ten students). Pairs whose overlap covers at least the
+keeps most of them when lines are reordered. What every student was given is excluded: the lines
+of the exercise's stub (signature, docstring, comments) wherever the student kept them, its
+fingerprints, and the fingerprints shared by more than half of the class (the idioms every correct answer uses; in classes of more than ten students). Pairs whose overlap covers at least the
 threshold of either solution are listed, side by side with the shared code highlighted.
 
 The report is for an instructor to read; it never changes a score.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import difflib
 import html
 import io
 import itertools
@@ -32,6 +33,19 @@ COMMON_SHARE = 0.5    # fingerprints in more than this share of the class count 
 COMMON_MIN = 10       # ... and in more than this many students (a small class has no "usual")
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$",
                        re.S | re.M)
+
+
+def own_lines(code: str, stub: str) -> str:
+    """The lines of ``code`` the student wrote: those of the given stub (signature, docstring,
+    comments) left out, wherever the student kept them."""
+    given = stub.splitlines()
+    lines = code.splitlines()
+    matcher = difflib.SequenceMatcher(None, given, lines, autojunk=False)
+    kept = []
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "insert"):
+            kept += lines[j1:j2]
+    return "\n".join(line for line in kept if line.strip()) + "\n"
 
 
 def stub_of(master_source: str) -> str:
@@ -89,6 +103,7 @@ def similar_pairs(sources: dict[str, str], stub: str, threshold: float = DEFAULT
     from copydetect import compare_files
     from copydetect.utils import highlight_overlap
 
+    sources = {s: own_lines(code, stub) for s, code in sources.items()}
     with _stable_hashes():
         given = set(int(h) for h in fingerprint("stub", stub).hashes)
         prints = {s: fingerprint(s, code, given) for s, code in sorted(sources.items())}
@@ -178,7 +193,8 @@ def write_similarity_report(outcomes, columns, reports: Path,
              f"least {threshold:.0%} of one of them, found with copydetect after removing the "
              f"given stub and the code most of the class shares. Similar is not the same as "
              f"copied: short exercises have few ways to be solved. This report never changes a "
-             f"score. {len(outcomes)} students; {len(pairs)} pair(s) above the threshold.</p>"]
+             f"score. Each side shows the lines the student wrote (the stub's lines left out). "
+             f"{len(outcomes)} students; {len(pairs)} pair(s) above the threshold.</p>"]
     if pairs:
         parts.append("<table><tr><th>exercise</th><th>students</th><th>shared code</th></tr>")
         for i, p in enumerate(pairs):
