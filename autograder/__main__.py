@@ -12,10 +12,14 @@ the grader itself failed.
 from __future__ import annotations
 
 # Before anything imports PyTorch: every process the grader starts uses one intra-op thread
-# unless AUTOGRADER_THREADS says otherwise.
+# unless AUTOGRADER_THREADS says otherwise, and grades on the CPU (as its workers do), so
+# that reference outputs are the same on every machine and no GPU state is forked.
+import os  # noqa: E402
+
 from autograder.parallel import available_cpus, limit_threads
 
 limit_threads()
+os.environ["DLCOURSE_DEVICE"] = "cpu"
 
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
