@@ -6,7 +6,8 @@ STAMP   := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book release test test-fast lab grade clean system-deps student-bundle bench
+.PHONY: help book release test test-fast lab grade clean system-deps student-bundle bench \
+        gradescope test-gpu
 
 # Notebooks train small models: one BLAS thread is as fast, and immune to the spin-waiting
 # that makes two threads crawl on a busy 2-core machine.
@@ -21,6 +22,8 @@ help:
 	@echo "make book-instructor   the website with reference solutions in collapsed toggles"
 	@echo "make student-bundle    what students get: notebooks, library, public checks"
 	@echo "make bench     time the grader (and nbgrader autograde) on full submissions"
+	@echo "make gradescope        the autograder zip for Gradescope (_build/gradescope/)"
+	@echo "make test-gpu          every notebook and the library tests on a CUDA GPU"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -72,6 +75,19 @@ student-bundle: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(PY) benchmarks/grading_speed.py
+
+gradescope: $(STAMP)
+	$(PY) -m autograder.gradescope _build/gradescope/autograder.zip
+
+# On a machine with an NVIDIA GPU: the masters, the student notebooks (as the book runs them)
+# and the library tests, on CUDA. Fails at once where there is no CUDA device.
+test-gpu: $(STAMP)
+	@$(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else \
+	    'make test-gpu: no CUDA device (torch ' + torch.__version__ + ', CUDA build: ' + \
+	    str(torch.version.cuda) + '); run it on a machine with an NVIDIA GPU')"
+	$(PY) -c "import torch; print('CUDA device:', torch.cuda.get_device_name(0))"
+	DLCOURSE_TEST_GPU=1 $(PY) -m pytest -p no:cacheprovider -v tests/test_gpu.py
+	DLCOURSE_DEVICE=cuda $(PY) -m pytest -p no:cacheprovider tests/test_lib_*.py
 
 clean:
 	rm -rf _build

@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dlcourse.checks import Exercise, get_exercise
+if TYPE_CHECKING:  # imported when a master is read: this module is usable before torch is
+    from dlcourse.checks import Exercise
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 GRADE_ID = re.compile(r"^ch(\d\d)_[a-z0-9_]+$")
@@ -38,8 +40,13 @@ def _grade_id(cell: dict):
     return gid if isinstance(gid, str) else None
 
 
+_IPYTHON_SYNTAX = re.compile(r"^\s*[!%]|\?\s*$|^\s*[/;,]", re.M)
+
+
 def to_python(source: str) -> str:
     """Turn IPython syntax (``!cmd``, ``%magic``) into plain Python calls the worker refuses."""
+    if not _IPYTHON_SYNTAX.search(source):
+        return source  # plain Python (IPython is not even imported)
     from IPython.core.inputtransformer2 import TransformerManager
 
     try:
@@ -51,7 +58,7 @@ def to_python(source: str) -> str:
 @dataclass
 class ExerciseSpec:
     """An exercise as the master defines it: registry entry, points, reference source."""
-    exercise: Exercise
+    exercise: "Exercise"
     points: float
     solution: str
 
@@ -67,6 +74,8 @@ class Master:
 
 @lru_cache(maxsize=None)
 def load_master(path: Path) -> Master:
+    from dlcourse.checks import get_exercise
+
     nb = json.loads(Path(path).read_text())
     chapter = nb["metadata"]["dlcourse"]["chapter"]
     setup, solutions, points = [], {}, {}
@@ -91,6 +100,24 @@ def load_master(path: Path) -> Master:
 def masters(solutions_dir: Path) -> dict[str, Path]:
     """Chapter id -> master path, e.g. ``{"ch01": Path("solutions/01_basics.ipynb")}``."""
     return {f"ch{p.name[:2]}": p for p in sorted(Path(solutions_dir).glob("[0-9][0-9]_*.ipynb"))}
+
+
+def submission_notebooks(paths: list[Path]) -> list[Path]:
+    """Expand folders into the notebooks they hold; InvalidSubmission when there are none."""
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            notebooks = sorted(p for p in path.glob("*.ipynb"))
+            if not notebooks:
+                raise InvalidSubmission(f"{path}: folder holds no .ipynb notebook")
+            found.extend(notebooks)
+        elif path.exists() and path.suffix != ".ipynb":
+            raise InvalidSubmission(f"{path}: not a notebook (expected a .ipynb file)")
+        elif not path.exists():
+            raise InvalidSubmission(f"{path}: no such file")
+        else:
+            found.append(path)
+    return found
 
 
 @dataclass

@@ -47,6 +47,7 @@ def gradescope(results: list[NotebookResult]) -> dict:
         for e in nb.exercises:
             tests.append({
                 "name": f"{e.title} ({e.grade_id})",
+                "number": e.number,
                 "score": e.points,
                 "max_score": e.max_points,
                 "status": "passed" if e.status == "correct" else "failed",
@@ -95,7 +96,7 @@ def junit(students: dict[str, list[NotebookResult]], invalid: dict[str, str]) ->
         out.append(f'  <testsuite name={quoteattr(student)} tests="{len(cases)}" '
                    f'failures="{failures}" errors="0">')
         for e in cases:
-            head = f'    <testcase classname={quoteattr(student)} name={quoteattr(e.grade_id)}'
+            head = f'    <testcase classname={quoteattr(student)} name={quoteattr(e.label)}'
             if e.status == "correct":
                 out.append(head + "/>")
             else:
@@ -106,11 +107,15 @@ def junit(students: dict[str, list[NotebookResult]], invalid: dict[str, str]) ->
     return "\n".join(out) + "\n"
 
 
-def gradebook_csv(rows: list[dict], exercise_ids: list[str]) -> str:
-    """One row per student: points per exercise, total, status."""
+GRADEBOOK_FIELDS = ["student", "repository", "commit"]
+
+
+def gradebook_csv(rows: list[dict], exercise_labels: list[str]) -> str:
+    """One row per student: where the submission came from, points per exercise (columns
+    headed ``"4.2 ch04_conv2d"``), total, maximum and status."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["student", *exercise_ids, "total", "max", "status"],
-                            lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=[*GRADEBOOK_FIELDS, *exercise_labels, "total", "max",
+                                             "status"], lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow(row)

@@ -3,19 +3,22 @@
 Started by the grader (inside the sandbox when one is available) as
 ``python -m autograder.worker``. It reads requests on stdin and answers on
 stdout; the student's own prints go to ``output.log`` in its scratch folder.
-The worker runs the master's set-up cells once, then forks one child per
-exercise, which runs the student's cells and answers ``run`` requests with
-plain data. A crash, exit or hang in a child costs only that exercise.
+For each notebook of the submission the worker runs the master's set-up cells
+in a fresh namespace, then forks one child per exercise, which runs the
+student's cells and answers ``run`` requests with plain data. A crash, exit or
+hang in a child costs only that exercise. The worker itself never runs student
+code, so one worker serves all the notebooks of a submission.
 """
 from __future__ import annotations
 
+import math
 import os
 import resource
 import signal
 import sys
 import traceback
 
-from autograder.protocol import read_message, write_message
+from autograder.protocol import encode, read_message, write_message
 
 FILE_LIMIT = 64 * 2**20  # largest file (including the captured output) student code may write
 
@@ -77,6 +80,8 @@ def _serve_exercise(request: dict, namespace: dict, rin, rout) -> None:
 
     os.setpgid(0, 0)  # its own process group, so the parent can kill its descendants too
     _limit_memory(request["memory_mb"])
+    cpu = max(1, math.ceil(request.get("cpu_s", 30)))  # SIGXCPU there, SIGKILL a second later
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails instead of killing
@@ -107,10 +112,28 @@ def _serve_exercise(request: dict, namespace: dict, rin, rout) -> None:
         except BaseException as exc:
             reply = {"op": "raised", "message": _short_error(exc)}
         sys.stdout.flush()
-        write_message(rout, reply)
+        try:
+            data = encode(reply)
+        except TypeError as exc:  # e.g. a tensor of a dtype that cannot be sent
+            data = encode({"op": "raised", "message": f"TypeError: your code returned data "
+                                                      f"that cannot be checked ({exc})"})
+        rout.write(data)
+        rout.flush()
+
+
+def _die_with_parent() -> None:
+    """Be killed when the parent process ends (also where no sandbox does it for us)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def main() -> None:
+    _die_with_parent()
     rin = os.fdopen(os.dup(0), "rb", buffering=0)
     rout = os.fdopen(os.dup(1), "wb", buffering=0)
     log = os.open("output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -128,14 +151,16 @@ def main() -> None:
 
     import torch
 
-    torch.set_num_threads(1)
-    namespace = {"__name__": "__main__", "get_ipython": _NoShell}
+    threads = os.environ.get("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(int(threads) if threads.isdigit() and int(threads) > 0 else 1)
+    namespace: dict = {}
     while True:
         try:
             msg = read_message(rin)
         except EOFError:
             return
-        if msg["op"] == "setup":
+        if msg["op"] == "setup":  # a notebook begins: a fresh namespace with its set-up cells run
+            namespace = {"__name__": "__main__", "get_ipython": _NoShell}
             errors = {}
             for label, source in msg["cells"]:
                 try:
@@ -147,15 +172,17 @@ def main() -> None:
             pid = os.fork()
             if pid == 0:
                 try:
+                    _die_with_parent()
                     _serve_exercise(msg, dict(namespace), rin, rout)
                 finally:
                     os._exit(0)
-            _, status = os.waitpid(pid, 0)
+            _, status, usage = os.wait4(pid, 0)
             try:
                 os.killpg(pid, signal.SIGKILL)  # descendants the child left behind
             except (ProcessLookupError, PermissionError):
                 pass
-            write_message(rout, {"op": "exited", "status": status})
+            write_message(rout, {"op": "exited", "status": status,
+                                 "cpu": float(usage.ru_utime + usage.ru_stime)})
         else:
             return
 
