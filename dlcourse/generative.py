@@ -37,8 +37,8 @@ class StackedLinear(nn.Module):
     """``k`` independent ``nn.Linear(n_in, n_out)`` layers applied side by side.
 
     Input (k, B, n_in), output (k, B, n_out): member i multiplies its own slice of the
-    batch by its own weight. Small networks spend most of their time in per-operation
-    overhead, so one batched matrix product for k models costs far less than k runs.
+    batch by its own weight. For small networks one batched matrix product for k models
+    costs much less than k separate ones: the per-operation overhead is paid once.
     Initialised like ``nn.Linear`` (uniform in +-1/sqrt(n_in)).
     """
 
@@ -72,7 +72,10 @@ def stacked_mlp(k: int, sizes: list[int], act: type[nn.Module] = nn.ReLU) -> nn.
 
 
 def unstack(stacked: nn.Sequential, i: int) -> nn.Sequential:
-    """Member i of a :func:`stacked_mlp` as the equivalent :func:`mlp` (same layers, plain Linear)."""
+    """Member i of a :func:`stacked_mlp` as the equivalent :func:`mlp` (same layers, plain Linear).
+
+    Activations are rebuilt from their class, so they must take no arguments (as ReLU).
+    """
     return nn.Sequential(*[m.member(i) if isinstance(m, StackedLinear) else type(m)()
                            for m in stacked])
 
@@ -152,6 +155,7 @@ def train_vaes(X: torch.Tensor, betas: list[float], device, noise: list[bool] | 
     history = {"recon": torch.zeros(epochs, k), "kl": torch.zeros(epochs, k)}
     bar = tqdm(range(epochs), desc=f"training {k} models", disable=not progress, leave=False)
     for epoch in bar:
+        sums = torch.zeros(2, k, device=device)   # summed over the epoch's images, per member
         for idx in torch.randperm(len(X), generator=gen).split(batch_size):
             xb = X[idx.to(device)].expand(k, -1, -1)
             mu, logvar = encoder(xb).chunk(2, dim=-1)
@@ -162,11 +166,9 @@ def train_vaes(X: torch.Tensor, betas: list[float], device, noise: list[bool] | 
             opt.zero_grad()
             loss.backward()
             opt.step()
-            history["recon"][epoch] += rec.detach().sum(-1).cpu()
-            history["kl"][epoch] += kl.detach().sum(-1).cpu()
-        bar.set_postfix(recon=f"{history['recon'][epoch].min() / len(X):.1f}")
-    history["recon"] /= len(X)
-    history["kl"] /= len(X)
+            sums += torch.stack([rec.detach().sum(-1), kl.detach().sum(-1)])
+        history["recon"][epoch], history["kl"][epoch] = (sums / len(X)).cpu()
+        bar.set_postfix(recon=f"{history['recon'][epoch].min():.1f}")
     models = []
     for i in range(k):
         model = VAE(X.shape[1], hidden, latent_dim, noise=noise[i])

@@ -336,6 +336,7 @@ def test_vae_kl_starts_near_zero_and_ends_higher_while_reconstruction_falls(vae_
     recon, kl = history["recon"][:, column], history["kl"][:, column]
     assert kl[0] < 0.5 and kl[-1] > 1.5 and kl[-1] > 5 * kl[0]
     assert recon[-1] < recon[0] - 5
+    assert kl[:20].min() < 0.1        # "in the first epochs the KL term stays near zero"
 
 
 @pytest.mark.slow
@@ -416,7 +417,7 @@ def test_digits_gan_samples_are_recognisable_and_not_copied(split, judge, digits
     # against 1.04 and 0.47 for the test digits; VAE samples median 1.16
     scores = judge_samples(judge, digits_gan_samples)
     assert scores["classes_covered"] >= 7, scores
-    assert scores["confident_share"] > 0.35, scores
+    assert 0.35 < scores["confident_share"] < 0.8, scores    # above junk, below real digits
     gan, _ = nearest_neighbours(digits_gan_samples, split.X_train)
     test, _ = nearest_neighbours(split.X_test, split.X_train)
     assert gan.median() > test.median() and gan.min() > test.min()

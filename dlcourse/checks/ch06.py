@@ -432,14 +432,30 @@ def probe_gan_step(gan_step, seed, z_dim, x_dim, opt_kind, lr, batches):
     return out
 
 
-def gan_step_reference(seed, z_dim, x_dim, lr, batches):
+# the gradient mistakes of Exercise 6.5 that gan_step_reference can replay
+GRADIENT_MISTAKES = ("stale_discriminator_gradients", "no_detach_in_discriminator_phase")
+
+
+def _descend(net: nn.Module, grads, lr: float) -> None:
+    with torch.no_grad():
+        for p, gr in zip(net.parameters(), grads):
+            p -= lr * gr
+
+
+def gan_step_reference(seed, z_dim, x_dim, lr, batches, mistake: str | None = None):
     """Plain gradient descent on the two losses, one network at a time, with autograd.grad.
 
-    Returns the losses and both networks' flat parameters after each batch.
+    Returns the losses and both networks' flat parameters after each batch. ``mistake``
+    replays one of ``GRADIENT_MISTAKES`` as gradient accumulation:
+    "stale_discriminator_gradients" -- D's gradients are never cleared, so each D step uses
+    the sum of all D gradients so far, from both phases; "no_detach_in_discriminator_phase"
+    -- G's gradients are never cleared and also collect the gradient of D's loss.
     """
     G, D = tiny_gan(seed, z_dim, x_dim)
     d_losses, g_losses, G_end, D_end, D_mid = [], [], [], [], []
     first = {}   # the first call's losses as catalogued mistakes of Exercise 6.5 would report them
+    stale_D = [torch.zeros_like(p) for p in D.parameters()]
+    stale_G = [torch.zeros_like(p) for p in G.parameters()]
     for x_real, z in batches:
         with torch.no_grad():
             samples = G(z)
@@ -447,19 +463,27 @@ def gan_step_reference(seed, z_dim, x_dim, lr, batches):
         if not first:
             with torch.no_grad():
                 first["g_loss_old_D"] = g_loss_reference(D(samples)).reshape(1)
+        if mistake == "no_detach_in_discriminator_phase":
+            leaked = torch.autograd.grad(d_loss_reference(D(x_real), D(G(z))), list(G.parameters()))
+            stale_G = [s + g for s, g in zip(stale_G, leaked)]
         grads = torch.autograd.grad(d_loss, list(D.parameters()))
-        with torch.no_grad():
-            for p, gr in zip(D.parameters(), grads):
-                p -= lr * gr
+        if mistake == "stale_discriminator_gradients":
+            stale_D = [s + g for s, g in zip(stale_D, grads)]
+            grads = stale_D
+        _descend(D, grads, lr)
         D_mid.append(_flat(D))
         g_loss = g_loss_reference(D(G(z)))
         if "g_loss_saturating" not in first:
             with torch.no_grad():   # log(1 - D(G(z))) = log sigmoid(-a)
                 first["g_loss_saturating"] = F.logsigmoid(-D(samples)).mean().reshape(1)
-        grads = torch.autograd.grad(g_loss, list(G.parameters()))
-        with torch.no_grad():
-            for p, gr in zip(G.parameters(), grads):
-                p -= lr * gr
+        grads = torch.autograd.grad(g_loss, [*G.parameters(), *D.parameters()])
+        grads_G, grads_D = grads[:len(stale_G)], grads[len(stale_G):]
+        if mistake == "stale_discriminator_gradients":
+            stale_D = [s + g for s, g in zip(stale_D, grads_D)]
+        if mistake == "no_detach_in_discriminator_phase":
+            stale_G = [s + g for s, g in zip(stale_G, grads_G)]
+            grads_G = stale_G
+        _descend(G, grads_G, lr)
         d_losses.append(d_loss.item())
         g_losses.append(g_loss.item())
         G_end.append(_flat(G))
@@ -533,14 +557,17 @@ def check_gan_step(run):
         check_gan_step_structure(out, n_steps, G0, D0, what)
         ref = gan_step_reference(seed, z_dim, x_dim, lr, batches)
         check_first_call_losses(out, ref, what)
-        expect_close(out["d_loss"], ref["d_loss"], f"{what}: returned discriminator losses "
-                     "(computed before the discriminator's update)", rtol=1e-5, atol=1e-5)
-        expect_close(out["D_end"], ref["D_end"], f"{what}: discriminator parameters after each call",
-                     rtol=1e-4, atol=1e-5)
-        expect_close(out["g_loss"], ref["g_loss"], f"{what}: returned generator losses (computed "
-                     "with the already updated discriminator)", rtol=1e-5, atol=1e-5)
-        expect_close(out["G_end"], ref["G_end"], f"{what}: generator parameters after each call",
-                     rtol=1e-4, atol=1e-5)
+        variants = {m: gan_step_reference(seed, z_dim, x_dim, lr, batches, mistake=m)
+                    for m in GRADIENT_MISTAKES}
+        for key, name, tol in [
+                ("d_loss", "returned discriminator losses (computed before the discriminator's "
+                           "update)", 1e-5),
+                ("D_end", "discriminator parameters after each call", 1e-4),
+                ("g_loss", "returned generator losses (computed with the already updated "
+                           "discriminator)", 1e-5),
+                ("G_end", "generator parameters after each call", 1e-4)]:
+            expect_close(out[key], ref[key], f"{what}: {name}", rtol=tol, atol=1e-5,
+                         mistakes={m: v[key] for m, v in variants.items()})
 
 
 # The catalogue of known mistakes: exercise -> mistake id -> the misconception and the idea to

@@ -72,6 +72,6 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
     opt_G.zero_grad(set_to_none=True)
     g_loss.backward()
     opt_G.step()
-    return float(d_loss), float(g_loss)
+    return float(d_loss.detach()), float(g_loss.detach())
 '''),
 ]
