@@ -229,15 +229,15 @@ def vae_interpolate(model: VAE, x_a: torch.Tensor, x_b: torch.Tensor, steps: int
 
 
 @torch.no_grad()
-def vae_test_terms(model: VAE, X: torch.Tensor, device) -> tuple[float, float]:
-    """Mean reconstruction term and KL term (nats per image) of a VAE on the rows of X.
+def vae_test_terms(model: VAE, X: torch.Tensor, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reconstruction term and KL term (nats) of a VAE on each row of X, each of shape (N,).
 
-    The reconstruction decodes the posterior mean, so the figure does not depend on a draw.
+    The reconstruction decodes the posterior mean, so the figures do not depend on a draw.
     """
     X = X.to(device)
     mu, logvar = model.encode(X)
     rec, kl = vae_terms(model.decode(mu), X, mu, logvar)
-    return rec.mean().item(), kl.mean().item()
+    return rec.cpu(), kl.cpu()
 
 
 def reconstruction_floor(X: torch.Tensor) -> float:
@@ -342,7 +342,7 @@ def train_gan(G: nn.Module, D: nn.Module, real: torch.Tensor, z_dim: int, steps:
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=betas, **fused)
     ones = torch.ones(batch_size, device=device)
     zeros = torch.zeros(batch_size, device=device)
-    bce = F.binary_cross_entropy_with_logits
+    cross_entropy = F.binary_cross_entropy_with_logits
     out = {"d_loss": [], "g_loss": [], "snapshots": {}}
     bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress, leave=False)
     for step in bar:
@@ -352,12 +352,13 @@ def train_gan(G: nn.Module, D: nn.Module, real: torch.Tensor, z_dim: int, steps:
         with torch.no_grad():
             fake = G(z)
         logits = D(torch.cat([xb, fake])).squeeze(-1)
-        loss_d = bce(logits[:batch_size], ones) + bce(logits[batch_size:], zeros)
+        loss_d = (cross_entropy(logits[:batch_size], ones)
+                  + cross_entropy(logits[batch_size:], zeros))
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
         # generator: make the updated discriminator call its samples real
-        loss_g = bce(D(G(z)).squeeze(-1), ones)
+        loss_g = cross_entropy(D(G(z)).squeeze(-1), ones)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()

@@ -12,11 +12,10 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
 from torch.distributions import Normal, kl_divergence
 
 from dlcourse.data import load_digits_split
-from dlcourse.generative import (RING_LR, RING_STD, VAE, VAE_BETAS, StackedLinear,
+from dlcourse.generative import (RING_LR, VAE, VAE_BETAS, StackedLinear,
                                  coverage_curve, decode_images, fitted_gaussian_draws,
                                  judge_samples, latent_means, make_ring_mixture,
                                  mean_image_reconstruction, mlp, mode_coverage,
@@ -148,8 +147,9 @@ def test_vae_test_terms_decode_the_posterior_mean():
     X = torch.rand(9, 6)
     mu, logvar = vae.encode(X)
     rec, kl = vae_terms(vae.decode(mu), X, mu, logvar)
-    got = vae_test_terms(vae, X, CPU)
-    assert got == pytest.approx((rec.mean().item(), kl.mean().item()))
+    got_rec, got_kl = vae_test_terms(vae, X, CPU)
+    torch.testing.assert_close(got_rec, rec.detach())
+    torch.testing.assert_close(got_kl, kl.detach())
 
 
 def test_fitted_gaussian_draws_have_the_codes_mean_and_covariance():
@@ -340,6 +340,15 @@ def test_vae_kl_starts_near_zero_and_ends_higher_while_reconstruction_falls(vae_
 
 
 @pytest.mark.slow
+def test_reconstructions_keep_most_digits_class(split, judge, vae_family):
+    # the judge's top class agrees with the label for 75 % of the test digits' reconstructions
+    _, vaes, _ = vae_family
+    with torch.no_grad():
+        predicted = judge(vae_reconstruct(vaes[1.0], split.X_test, CPU)).argmax(1)
+    assert (predicted == split.y_test).float().mean() > 0.5
+
+
+@pytest.mark.slow
 def test_more_than_half_of_the_reconstruction_term_is_the_grey_pixels_floor(split, vae_family):
     # floor 13.6 nats per image; the VAE's final reconstruction term about 21.7
     _, _, history = vae_family
@@ -382,7 +391,7 @@ def test_beta_sweep_trades_reconstruction_for_kl_up_to_posterior_collapse(split,
     # confident 57 / 61 / 51 / 30 / 0 %
     _, vaes, _ = vae_family
     terms = [vae_test_terms(vaes[b], split.X_test, CPU) for b in VAE_BETAS]
-    recs, kls = [t[0] for t in terms], [t[1] for t in terms]
+    recs, kls = [t[0].mean().item() for t in terms], [t[1].mean().item() for t in terms]
     assert all(a < b for a, b in zip(recs, recs[1:])), recs          # rises at every step
     assert all(a > b for a, b in zip(kls, kls[1:])), kls              # falls at every step
     assert kls[-1] < 0.01, kls                                         # "below 0.01 nats"

@@ -54,7 +54,7 @@ def probe_reparam_grad(fn, mu, logvar, noise, weight):
 
 
 def probe_reparam_stats(fn, mean: float, logvar: float, n: int, dim: int, seed: int):
-    """Draw n samples with the noise left to the function (noise=None); return their mean and variance."""
+    """Draw n samples with the noise left to the function (noise=None); return mean and variance."""
     torch.manual_seed(seed)
     mu = torch.full((n, dim), mean)
     lv = torch.full((n, dim), logvar)
@@ -238,8 +238,8 @@ def check_vae_loss_on(run, inputs, beta, what: str, rtol=1e-5, atol=1e-4) -> Non
 def check_vae_loss(run):
     for seed, n, pixels, latent in [(0, 1, (64,), 2), (1, 8, (64,), 2), (2, 5, (10,), 7),
                                     (3, 3, (1, 8, 8), 4)]:
-        check_vae_loss_on(run, vae_inputs(seed, n, pixels, latent), 1.0,
-                          f"vae_loss for a batch of {n}, images of shape {pixels}, {latent} latent dims")
+        what = f"vae_loss for a batch of {n}, images of shape {pixels}, {latent} latent dims"
+        check_vae_loss_on(run, vae_inputs(seed, n, pixels, latent), 1.0, what)
     inputs = vae_inputs(4, 6, (64,), 3)
     for beta in (0.0, 0.5, 4.0):
         check_vae_loss_on(run, inputs, beta, f"vae_loss with beta={beta}")
@@ -277,7 +277,7 @@ def probe_g_loss(ns, fake_logits):
 
 
 def d_loss_reference(real_logits, fake_logits):
-    """-log D(x) - log(1 - D(G(z))), batch means, written with log-sigmoids (1 - sigmoid(s) = sigmoid(-s))."""
+    """-log D(x) - log(1 - D(G(z))), batch means, with log-sigmoids (1 - sigmoid(s) = sigmoid(-s))."""
     return -(F.logsigmoid(real_logits).mean() + F.logsigmoid(-fake_logits).mean())
 
 
@@ -330,9 +330,8 @@ def check_gan_losses_on(run, real, fake, label: str) -> None:
         raise CheckFailure(f"{what}: expected a tensor that gradients can flow through, "
                            f"got {type(out['loss']).__qualname__}")
     _expect_finite(out, what)
-    for i, (key, name) in enumerate([("loss", what),
-                                     ("real_grad", f"gradient of {what} with respect to the real logits"),
-                                     ("fake_grad", f"gradient of {what} with respect to the fake logits")]):
+    for i, key in enumerate(["loss", "real_grad", "fake_grad"]):
+        name = what if i == 0 else f"gradient of {what} with respect to the {key[:4]} logits"
         expect_close(out[key], ref[i], name, rtol=1e-5, atol=1e-5 if i == 0 else 1e-6,
                      mistakes={k: v[i] for k, v in variants.items()})
     ref = _value_and_grads(g_loss_reference, fake)
@@ -343,8 +342,8 @@ def check_gan_losses_on(run, real, fake, label: str) -> None:
         raise CheckFailure(f"{what}: expected a tensor that gradients can flow through, "
                            f"got {type(out['loss']).__qualname__}")
     _expect_finite(out, what)
-    for i, (key, name) in enumerate([("loss", what),
-                                     ("fake_grad", f"gradient of {what} with respect to the fake logits")]):
+    for i, key in enumerate(["loss", "fake_grad"]):
+        name = what if i == 0 else f"gradient of {what} with respect to the fake logits"
         expect_close(out[key], ref[i], name, rtol=1e-5, atol=1e-5 if i == 0 else 1e-6,
                      mistakes={k: v[i] for k, v in variants.items()})
 

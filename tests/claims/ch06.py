@@ -3,9 +3,11 @@ from tests.claims import Claim
 
 MEASURED: list[Claim] = [
     # the beta sweep: at beta_KL = 4 the KL term is "below 0.01 nats" (posterior collapse)
-    Claim("0.01", "test_lib_generative.py::test_beta_sweep_trades_reconstruction_for_kl_up_to_posterior_collapse"),
+    Claim("0.01", "test_lib_generative.py::"
+                  "test_beta_sweep_trades_reconstruction_for_kl_up_to_posterior_collapse"),
     # the balanced ring GAN's spread "stays within 10% of the ring's radius" over steps 600-1,200
-    Claim("10 %", "test_lib_generative.py::test_ring_balanced_run_covers_the_ring_against_a_slow_discriminator_it_collapses"),
+    Claim("10 %", "test_lib_generative.py::"
+                  "test_ring_balanced_run_covers_the_ring_against_a_slow_discriminator_it_collapses"),
 ]
 
 NOT_RUN_DEPENDENT: list[str] = [
