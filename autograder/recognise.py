@@ -4,7 +4,9 @@ While an exercise's hidden tests run, every call of the student's code is record
 its inputs and what came back (a value, or the type of exception raised). When a test fails,
 each implementation of the exercise's catalogued mistakes (``autograder/mistakes/chNN.py``) is
 run here, in the trusted grader, on the same calls; the first one that gives the same results on
-all of them names the mistake. Only failing exercises pay for this.
+all of them, and differs from the reference solution on at least one, names the mistake (a
+mistake that the calls cannot tell from a correct answer is never named). Only failing exercises
+pay for this.
 """
 from __future__ import annotations
 
@@ -62,14 +64,14 @@ class MistakeCatalogue:
         self.master = master
         self._namespaces: dict[str, dict | None] = {}
 
-    def _namespace(self, mistake) -> dict | None:
-        key = f"{mistake.grade_id}:{mistake.mistake_id}"
+    def _namespace(self, key: str, source: str) -> dict | None:
+        """The master's set-up cells and ``source`` run in a fresh namespace (cached by key)."""
         if key not in self._namespaces:
             namespace = {"__name__": "__mistake__"}
             try:
-                for label, source in self.master.setup_cells:
-                    exec(compile(source, f"<{label}>", "exec"), namespace)
-                exec(compile(mistake.source, f"<mistake {key}>", "exec"), namespace)
+                for label, setup in self.master.setup_cells:
+                    exec(compile(setup, f"<{label}>", "exec"), namespace)
+                exec(compile(source, f"<{key}>", "exec"), namespace)
             except Exception:
                 namespace = None
             self._namespaces[key] = namespace
@@ -93,16 +95,24 @@ class MistakeCatalogue:
         """
         if not calls:
             return None
-        names = target_names(self.master.exercises[grade_id].exercise)
+        spec = self.master.exercises[grade_id]
+        names = target_names(spec.exercise)
+        reference = self._namespace(f"reference {grade_id}", spec.solution)
+        expected = None
         for mistake in mistakes_of(chapter_of(grade_id)):
             if mistake.grade_id != grade_id:
                 continue
-            namespace = self._namespace(mistake)
+            namespace = self._namespace(f"mistake {grade_id}:{mistake.mistake_id}", mistake.source)
             if namespace is None or any(n not in namespace for n in names):
                 continue
-            if all(self._matches(self._replay(namespace, names, probe, inputs), outcome)
-                   for probe, inputs, outcome in calls):
-                return mistake.mistake_id
+            replayed = [self._replay(namespace, names, probe, inputs) for probe, inputs, _ in calls]
+            if not all(map(self._matches, replayed, [outcome for _, _, outcome in calls])):
+                continue
+            if expected is None and reference is not None:
+                expected = [self._replay(reference, names, probe, inputs) for probe, inputs, _ in calls]
+            if expected is not None and all(map(self._matches, replayed, expected)):
+                continue  # on these calls the mistake gives the correct answers
+            return mistake.mistake_id
         return None
 
     @staticmethod

@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/conv2d_speed.py [--repeats N]
 
+A maintainers' benchmark: it reads the master notebook, so it is not part of the student
+bundle, and the chapter does not refer to it (its notebook times a Python loop over pixels
+against ``F.conv2d`` instead, with ``dlcourse.cnn.time_convolutions``).
+
 Loads the reference solution from the master notebook (the code cell whose nbgrader
 ``grade_id`` is ``ch04_conv2d``), executes it in a fresh namespace with ``torch`` and ``F``
 imported, checks it against ``F.conv2d``, then times both on the CPU on a batch of 32 colour

@@ -1,6 +1,8 @@
 """Backpropagation by hand (Chapter 2): layer objects with forward/backward methods,
-a comparison of hand-written backprop with autograd, per-layer gradient norms for
-deep networks, and the accuracy of finite differences.
+a comparison of hand-written backprop with autograd, a learning-rate sweep, the cost of
+the backward pass in floating-point operations, per-layer gradient norms for deep
+networks, the accuracy of finite differences, and a tiny MLP trained with any scalar
+autograd engine.
 
 The layers here follow the "module" style used by most frameworks: every layer
 remembers what its forward pass saw and turns the gradient of the loss with respect
@@ -9,6 +11,7 @@ to its output into the gradient with respect to its input (and its parameters).
 from __future__ import annotations
 
 import math
+import random
 
 import torch
 from torch import nn
@@ -22,7 +25,7 @@ from tqdm.auto import tqdm
 class Dense:
     """Affine layer ``out = inp @ weight + bias`` with ``weight`` of shape (n_in, n_out).
 
-    Initialised with Xavier's rule: entries drawn from N(0, 1/n_in).
+    Initialised with LeCun's rule: entries drawn from N(0, 1/n_in).
     """
 
     def __init__(self, n_in: int, n_out: int, generator: torch.Generator,
@@ -83,7 +86,11 @@ class ReLULayer:
 
 
 class HalfSquaredError:
-    """Loss ``(1/N) * sum_k 0.5 * ||pred_k - target_k||^2`` over a batch of N rows."""
+    """Loss ``(1/N) * sum_n 0.5 * ||pred_n - target_n||^2`` over a batch of N rows.
+
+    The mean over the batch (PyTorch's default reduction), so every gradient is 1/N times
+    the gradient of the summed loss that Chapter 2's derivation uses.
+    """
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         self._diff = pred - target
@@ -194,12 +201,21 @@ def train_manual_vs_autograd(X: torch.Tensor, y: torch.Tensor, X_test: torch.Ten
 # Vanishing and exploding gradients
 # --------------------------------------------------------------------------------------
 
+# Weight variance of each initialisation rule, for a layer with n_in inputs and n_out outputs.
+INIT_VARIANCE = {
+    "naive": lambda n_in, n_out: 1.0,                      # N(0, 1) whatever the width
+    "lecun": lambda n_in, n_out: 1.0 / n_in,               # LeCun et al. (1998b)
+    "glorot": lambda n_in, n_out: 2.0 / (n_in + n_out),    # Glorot and Bengio (2010)
+    "he": lambda n_in, n_out: 2.0 / n_in,                  # He et al. (2015)
+}
+
+
 def deep_mlp(depth: int, width: int, n_in: int, n_out: int, activation: str, init: str,
              seed: int = 0, dtype=torch.float64) -> nn.Sequential:
     """``depth`` linear layers with ``activation`` between them (none after the last).
 
-    ``init="naive"`` draws every weight from N(0, 1); ``init="xavier"`` from
-    N(0, 1/n_in) as in the notes. Biases start at zero.
+    Weights are drawn from N(0, v) with the variance v of :data:`INIT_VARIANCE` for ``init``
+    ("naive", "lecun", "glorot" or "he"); biases start at zero.
     """
     gen = torch.Generator().manual_seed(seed)
     act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh}[activation]
@@ -207,7 +223,7 @@ def deep_mlp(depth: int, width: int, n_in: int, n_out: int, activation: str, ini
     mods = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         lin = nn.Linear(a, b, dtype=dtype)
-        std = 1.0 if init == "naive" else 1.0 / math.sqrt(a)
+        std = math.sqrt(INIT_VARIANCE[init](a, b))
         with torch.no_grad():
             lin.weight.copy_(std * torch.randn(b, a, generator=gen, dtype=dtype))
             lin.bias.zero_()
@@ -223,8 +239,8 @@ def layer_gradient_norms(X: torch.Tensor, y: torch.Tensor, activation: str, init
     """Gradient norms per layer of a freshly initialised deep MLP on one batch.
 
     Returns ``grad_norm`` (Frobenius norm of dLoss/dW for layers 1..depth, input
-    side first) and ``act_std`` (standard deviation of each hidden layer's output),
-    for a cross-entropy loss in float64.
+    side first), ``act_std`` (standard deviation of each hidden layer's output) and
+    ``loss``, the mean cross-entropy at initialisation, in float64.
     """
     n_classes = int(y.max()) + 1
     net = deep_mlp(depth, width, X.shape[1], n_classes, activation, init, seed).to(device)
@@ -242,16 +258,120 @@ def layer_gradient_norms(X: torch.Tensor, y: torch.Tensor, activation: str, init
     return {"grad_norm": norms, "act_std": stds, "loss": loss.item()}
 
 
+GRADIENT_NORM_CONFIGS = [("sigmoid", "naive"), ("sigmoid", "lecun"), ("relu", "naive"),
+                         ("relu", "lecun"), ("relu", "he"), ("tanh", "glorot")]
+
+
 def gradient_norm_table(X: torch.Tensor, y: torch.Tensor, depth: int = 10, width: int = 64,
                         seed: int = 0, device="cpu") -> dict:
-    """:func:`layer_gradient_norms` for sigmoid/ReLU x naive/Xavier, plus tanh/Xavier.
+    """:func:`layer_gradient_norms` for each (activation, init) of ``GRADIENT_NORM_CONFIGS``.
 
-    Keys look like ``"relu/xavier"``.
+    Keys look like ``"relu/he"``.
     """
-    configs = [("sigmoid", "naive"), ("sigmoid", "xavier"), ("relu", "naive"),
-               ("relu", "xavier"), ("tanh", "xavier")]
     return {f"{act}/{init}": layer_gradient_norms(X, y, act, init, depth, width, seed, device)
-            for act, init in configs}
+            for act, init in GRADIENT_NORM_CONFIGS}
+
+
+def init_variances(n_in: int, n_out: int, seed: int = 0) -> dict:
+    """Measured weight variance of each initialisation, as PyTorch's functions draw it.
+
+    For a (n_out, n_in) weight matrix: ``nn.Linear``'s default, ``nn.init.xavier_normal_``
+    (Glorot), ``nn.init.kaiming_normal_`` with ReLU's gain (He) and a normal draw with
+    standard deviation 1/sqrt(n_in) (LeCun; PyTorch has no function of that name). Each entry
+    maps to (measured variance, the rule's variance).
+    """
+    torch.manual_seed(seed)
+    linear = nn.Linear(n_in, n_out, dtype=torch.float64).weight.detach()
+    w = torch.empty(n_out, n_in, dtype=torch.float64)
+    glorot = nn.init.xavier_normal_(w.clone())
+    he = nn.init.kaiming_normal_(w.clone(), nonlinearity="relu")
+    lecun = nn.init.normal_(w.clone(), std=1.0 / math.sqrt(n_in))
+    return {
+        "nn.Linear default, U(-1/sqrt(d_in), 1/sqrt(d_in))": (linear.var().item(), 1 / (3 * n_in)),
+        "LeCun, N(0, 1/d_in)": (lecun.var().item(), INIT_VARIANCE["lecun"](n_in, n_out)),
+        "Glorot, xavier_normal_": (glorot.var().item(), INIT_VARIANCE["glorot"](n_in, n_out)),
+        "He, kaiming_normal_": (he.var().item(), INIT_VARIANCE["he"](n_in, n_out)),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# The cost of the backward pass
+# --------------------------------------------------------------------------------------
+
+def forward_backward_flops(sizes: list[int], batch_size: int, seed: int = 0) -> dict:
+    """Floating-point operations of one forward and one backward pass of a sigmoid MLP.
+
+    Counted by ``torch.utils.flop_counter.FlopCounterMode`` (matrix products only; the
+    element-wise work is a small fraction). The input batch does not require a gradient,
+    as in training. Returns ``forward``, ``backward`` and their ``ratio``.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    torch.manual_seed(seed)
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.Sigmoid()]
+    net = nn.Sequential(*layers[:-1])
+    X = torch.randn(batch_size, sizes[0])
+    with FlopCounterMode(display=False) as forward:
+        loss = net(X).square().mean()
+    with FlopCounterMode(display=False) as backward:
+        loss.backward()
+    f, b = forward.get_total_flops(), backward.get_total_flops()
+    return {"forward": f, "backward": b, "ratio": b / f}
+
+
+# --------------------------------------------------------------------------------------
+# Why lr = 4: a learning-rate sweep
+# --------------------------------------------------------------------------------------
+
+def lr_sweep(X: torch.Tensor, y: torch.Tensor, lrs, hidden: int = 32, epochs: int = 30,
+             batch_size: int = 32, seed: int = 0, device="cpu") -> dict:
+    """Train one sigmoid MLP per learning rate, all at once; return their loss curves.
+
+    Every network starts from the weights of ``LayerMLP(..., seed)`` and sees the mini-batches
+    in the order of :func:`train_manual_vs_autograd` (same seeds), minimising the half squared
+    error to one-hot targets, averaged over the batch, with plain gradient descent. The
+    networks are stacked along a first axis so that one batched forward and backward pass
+    trains them all. Returns ``loss`` (``{lr: mean training loss of each epoch}``) and
+    ``output_slope`` (``{lr: mean of y_hat * (1 - y_hat) over the training set at the end}``,
+    the output sigmoids' slope: near 0 when they are saturated).
+    """
+    X = X.to(device=device, dtype=torch.float64)
+    y = y.to(device)
+    T = one_hot(y, int(y.max()) + 1)
+    start = LayerMLP([X.shape[1], hidden, T.shape[1]], "sigmoid", seed, torch.float64, device)
+    k = len(lrs)
+    # (k, n_in, n_out) weights and (k, 1, n_out) biases, one slice per learning rate
+    params = [t.expand(k, *t.shape).clone() for layer in start.dense_layers()
+              for t in (layer.weight, layer.bias.unsqueeze(0))]
+    for t in params:
+        t.requires_grad_(True)
+    W1, b1, W2, b2 = params
+
+    def forward(inputs):
+        return torch.sigmoid(torch.sigmoid(inputs @ W1 + b1) @ W2 + b2)     # (k, B, C)
+
+    steps = torch.tensor(list(lrs), dtype=torch.float64, device=device).view(k, 1, 1)
+    order_gen = torch.Generator().manual_seed(seed + 1)
+    curves = torch.zeros(epochs, k, dtype=torch.float64)
+    for epoch in range(epochs):
+        perm = torch.randperm(len(X), generator=order_gen).to(device)
+        for begin in range(0, len(X), batch_size):
+            idx = perm[begin:begin + batch_size]
+            losses = 0.5 * (forward(X[idx]) - T[idx]).pow(2).sum(dim=(1, 2)) / len(idx)
+            losses.sum().backward()                 # the networks share no parameter
+            with torch.no_grad():
+                for t in params:
+                    t -= steps * t.grad
+                    t.grad = None
+            curves[epoch] += losses.detach().cpu() * len(idx)
+    curves /= len(X)
+    with torch.no_grad():
+        out = forward(X)
+        slopes = (out * (1 - out)).mean(dim=(1, 2)).cpu()
+    return {"loss": {lr: curves[:, i].tolist() for i, lr in enumerate(lrs)},
+            "output_slope": {lr: slopes[i].item() for i, lr in enumerate(lrs)}}
 
 
 # --------------------------------------------------------------------------------------
@@ -276,3 +396,71 @@ def finite_difference_errors(hs, dtype=torch.float64, x0: float = 0.7) -> dict:
     rel = lambda est: ((est.double() - exact).abs() / abs(exact)).tolist()  # noqa: E731
     return {"h": [float(s) for s in steps.double()], "forward": rel(one_sided),
             "central": rel(centred)}
+
+
+# --------------------------------------------------------------------------------------
+# A payoff for a scalar autograd engine: train a tiny MLP with it
+# --------------------------------------------------------------------------------------
+
+XOR_INPUTS = [(-1.0, -1.0), (-1.0, 1.0), (1.0, -1.0), (1.0, 1.0)]
+XOR_TARGETS = [-1.0, 1.0, 1.0, -1.0]   # +1 when exactly one input is +1: not linearly separable
+
+
+def train_value_mlp(Value, hidden: int = 4, steps: int = 100, lr: float = 0.05,
+                    seed: int = 0, record_every: int = 10) -> dict:
+    """Train a 2-``hidden``-1 tanh network built from scalar ``Value`` nodes on XOR.
+
+    ``Value`` is any engine with Chapter 2's interface: ``Value(number)``, ``+`` and ``*``
+    (numbers allowed on either side), ``.tanh()``, ``.backward()``, ``.data`` and ``.grad``.
+    The loss is the summed squared error over the four points; each step builds a fresh
+    graph, calls ``backward()`` on the loss, moves every parameter by ``-lr * grad`` and
+    zeroes the gradients. Returns the loss every ``record_every`` steps (and after the last),
+    the predictions before and after training, and the number of nodes in one step's graph.
+    """
+    rng = random.Random(seed)
+    w_in = [[Value(rng.uniform(-1, 1)) for _ in range(hidden)] for _ in range(2)]
+    b_in = [Value(0.0) for _ in range(hidden)]
+    w_out = [Value(rng.uniform(-1, 1)) for _ in range(hidden)]
+    b_out = Value(0.0)
+    params = [w for row in w_in for w in row] + b_in + w_out + [b_out]
+
+    def predict(x):
+        units = []
+        for j in range(hidden):
+            pre = b_in[j]
+            for i in range(2):
+                pre = pre + w_in[i][j] * x[i]
+            units.append(pre.tanh())
+        out = b_out
+        for j in range(hidden):
+            out = out + w_out[j] * units[j]
+        return out.tanh()
+
+    before = [predict(x).data for x in XOR_INPUTS]
+    history = []
+    for step in range(steps + 1):
+        loss = Value(0.0)
+        for x, t in zip(XOR_INPUTS, XOR_TARGETS):
+            miss = predict(x) + (-t)
+            loss = loss + miss * miss
+        if step % record_every == 0 or step == steps:
+            history.append((step, loss.data))
+        if step == steps:
+            break
+        loss.backward()
+        for p in params:
+            p.data -= lr * p.grad
+            p.grad = 0.0
+    return {"loss": history, "before": before, "after": [predict(x).data for x in XOR_INPUTS],
+            "graph_size": _count_nodes(loss)}
+
+
+def _count_nodes(root) -> int:
+    """Number of distinct nodes reachable from ``root`` through ``_prev``."""
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node._prev)
+    return len(seen)

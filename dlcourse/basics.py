@@ -1,8 +1,8 @@
 """Models and training helpers for the deep-learning basics (introduced in Chapter 1).
 
 The chapter's demos call these functions, and ``tests/test_lib_basics.py`` asserts
-the figures the chapter prints (digits accuracy, MNIST-1D baselines, XOR), so the
-numbers in the text are checked, not just shown.
+the figures the chapter prints (digits accuracy, MNIST-1D baselines, XOR, outliers), so
+the numbers in the text are checked, not just shown.
 
 Contents:
 
@@ -11,8 +11,11 @@ Contents:
 * :func:`train_classifier` - mini-batch training with a progress bar, returning the
   learning curves and the test accuracy;
 * :func:`subset` - a smaller training set, to provoke overfitting;
-* :func:`fit_sklearn_perceptron`, :func:`train_xor_mlp`, :func:`label_predictor` - the
-  XOR demo;
+* :func:`train_perceptron`, :func:`perceptron_predictor` - the perceptron rule on separable
+  data and on XOR;
+* :func:`train_xor_mlp`, :func:`hidden_layer`, :func:`label_predictor`, :func:`draw_lines` -
+  the MLP that solves XOR and the representation its hidden layer learns;
+* :func:`plot_mnist1d_examples` - what MNIST-1D signals look like;
 * :func:`make_outlier_data`, :func:`fit_line` - L1 versus L2 regression with outliers;
 * :func:`fit_function` - a one-hidden-layer network fitting a curve (universal
   approximation).
@@ -62,8 +65,10 @@ def make_logistic_regression(n_in: int, n_classes: int) -> nn.Sequential:
 def collapse_linear(first: nn.Linear, second: nn.Linear) -> nn.Linear:
     """The single ``nn.Linear`` equal to ``second(first(x))``.
 
-    With ``first(x) = W1 x + b1`` and ``second(h) = W2 h + b2`` the composition is
-    ``(W2 W1) x + (W2 b1 + b2)``: stacking linear layers adds no expressive power.
+    In the chapter's row convention ``first`` computes ``X W1 + b1`` and ``second`` computes
+    ``H W2 + b2``, so the stack is ``X (W1 W2) + (b1 W2 + b2)``. ``nn.Linear`` stores the
+    transposes (``weight = W.T``), hence ``weight = W2.T W1.T = second.weight @ first.weight``
+    and ``bias = second.weight @ b1 + b2``: stacking linear layers adds no expressive power.
     """
     merged = nn.Linear(first.in_features, second.out_features,
                        bias=first.bias is not None or second.bias is not None)
@@ -139,30 +144,56 @@ def train_classifier(net: nn.Module, split: Split, epochs: int, lr: float,
     return history, evaluate(net, test, loss_fn, device)[1]
 
 
-# --- XOR --------------------------------------------------------------------------------
+# --- the perceptron ---------------------------------------------------------------------
 
-def fit_sklearn_perceptron(X: torch.Tensor, y: torch.Tensor, seed: int = 0):
-    """Fit scikit-learn's (linear) ``Perceptron``; return ``(predict, train_accuracy)``.
+def train_perceptron(X: torch.Tensor, y: torch.Tensor, epochs: int = 100, lr: float = 1.0):
+    """The perceptron rule of Chapter 1, from ``w = 0``, ``b = 0``, for up to ``epochs`` epochs.
 
-    ``predict`` maps a float tensor (N, 2) to a tensor of 0/1 labels, as
-    :func:`dlcourse.plot.plot_decision_boundary` expects.
+    ``y`` holds labels +1/-1; a score of exactly 0 counts as +1. Points are visited in order and
+    a mistake on ``(x_i, y_i)`` moves ``w`` by ``2 lr y_i x_i`` and ``b`` by ``2 lr y_i`` (the
+    rule's factor ``y_i - y_hat_i`` equals ``2 y_i`` on a mistake and 0 otherwise). Training stops
+    after the first epoch without a mistake. Returns ``(w, b, mistakes)``: ``w`` (d,), ``b`` a
+    0-d tensor, and ``mistakes[k]`` the number of mistakes made during epoch ``k + 1``.
     """
-    from sklearn.linear_model import Perceptron
+    # plain Python numbers: a loop over single points is ~100x faster than on tiny tensors
+    points, labels = X.tolist(), [float(v) for v in y]
+    w, b = [0.0] * X.shape[1], 0.0
+    mistakes = []
+    for _ in range(epochs):
+        count = 0
+        for point, label in zip(points, labels):
+            score = sum(wj * xj for wj, xj in zip(w, point)) + b
+            if (score >= 0) != (label > 0):
+                count += 1
+                w = [wj + 2 * lr * label * xj for wj, xj in zip(w, point)]
+                b += 2 * lr * label
+        mistakes.append(count)
+        if count == 0:
+            break
+    return torch.tensor(w, dtype=X.dtype), torch.tensor(b, dtype=X.dtype), mistakes
 
-    clf = Perceptron(max_iter=100, tol=None, random_state=seed).fit(X.numpy(), y.numpy())
 
+def perceptron_predictor(w: torch.Tensor,
+                         b: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``points (N, d) -> labels (N,)``: 1 where ``w.x + b >= 0``, else 0 (the plot's classes)."""
     def predict(points: torch.Tensor) -> torch.Tensor:
-        return torch.as_tensor(clf.predict(points.detach().cpu().numpy()))
+        return (points @ w + b >= 0).long()
+    return predict
 
-    return predict, float(clf.score(X.numpy(), y.numpy()))
 
+# --- XOR with a hidden layer ------------------------------------------------------------
 
-def train_xor_mlp(X: torch.Tensor, y: torch.Tensor, hidden: int = 8, steps: int = 300,
-                  lr: float = 0.05, device=None, seed: int = 0) -> nn.Sequential:
-    """A 2-``hidden``-2 ReLU network trained full-batch with Adam on (X, y)."""
+def train_xor_mlp(X: torch.Tensor, y: torch.Tensor, hidden: int = 2, steps: int = 300,
+                  lr: float = 0.05, activation: type[nn.Module] = nn.Tanh, device=None,
+                  seed: int = 0) -> nn.Sequential:
+    """A 2-``hidden``-2 network (``activation`` in the hidden layer) trained on (X, y).
+
+    Full batch, cross-entropy, Adam (Chapter 3 explains it) for ``steps`` steps; the weights
+    are initialised from ``seed``.
+    """
     device = device or get_device()
     torch.manual_seed(seed)
-    net = make_mlp([2, hidden, 2]).to(device)
+    net = make_mlp([2, hidden, 2], activation=activation).to(device)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     X, y = X.to(device), y.to(device)
     for _ in range(steps):
@@ -171,6 +202,34 @@ def train_xor_mlp(X: torch.Tensor, y: torch.Tensor, hidden: int = 8, steps: int 
         loss.backward()
         optimizer.step()
     return net
+
+
+@torch.no_grad()
+def hidden_layer(net: nn.Sequential, X: torch.Tensor) -> torch.Tensor:
+    """What a :func:`make_mlp` network's last hidden layer outputs for ``X``, on the CPU.
+
+    These are the inputs the output layer sees: the learned representation of ``X``.
+    """
+    device = next(net.parameters()).device
+    return net[:-1](X.to(device)).cpu()
+
+
+def draw_lines(weight: torch.Tensor, bias: torch.Tensor, ax, labels: list[str],
+               steps: int = 200) -> None:
+    """Draw, for each row ``w_j`` of ``weight`` (shape (k, 2)) and entry ``b_j`` of ``bias``
+    (shape (k,)), the line ``w_j . x + b_j = 0`` across the current limits of ``ax``: dashed,
+    one colour per line (never the classes' blue and red), labelled ``labels[j]``."""
+    (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
+    gx, gy = torch.meshgrid(torch.linspace(x_lo, x_hi, steps), torch.linspace(y_lo, y_hi, steps),
+                            indexing="xy")
+    grid = torch.stack([gx.ravel(), gy.ravel()], dim=1)
+    scores = grid @ weight.detach().cpu().T + bias.detach().cpu()     # (steps * steps, k)
+    for j, label in enumerate(labels):
+        colour = ("C2", "C4", "C5", "C6", "C8", "C9")[j % 6]
+        ax.contour(gx, gy, scores[:, j].reshape(gx.shape), levels=[0], colors=colour,
+                   linestyles="--")
+        ax.plot([], [], color=colour, ls="--", label=label)
+    ax.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
 
 
 def label_predictor(net: nn.Module, device=None) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -190,7 +249,8 @@ def label_predictor(net: nn.Module, device=None) -> Callable[[torch.Tensor], tor
 def make_outlier_data(n: int = 40, n_outliers: int = 4, slope: float = 2.0,
                       intercept: float = 1.0, noise: float = 0.3, seed: int = 0):
     """Points on the line ``slope * x + intercept`` plus noise; the ``n_outliers`` points
-    with the largest x are pushed far below the line. Returns ``(x, y)``, each (n,)."""
+    with the largest x (the last ones: x is sorted) are pushed 15 below the line.
+    Returns ``(x, y)``, each (n,)."""
     gen = torch.Generator().manual_seed(seed)
     x = torch.sort(torch.rand(n, generator=gen) * 4).values
     y = slope * x + intercept + noise * torch.randn(n, generator=gen)
@@ -198,19 +258,25 @@ def make_outlier_data(n: int = 40, n_outliers: int = 4, slope: float = 2.0,
     return x, y
 
 
-def fit_line(x: torch.Tensor, y: torch.Tensor, loss: str = "l2", steps: int = 1500,
-             lr: float = 0.05) -> tuple[float, float]:
+def fit_line(x: torch.Tensor, y: torch.Tensor, loss: str = "l2", steps: int = 400,
+             lr: float = 0.2) -> tuple[float, float]:
     """Fit ``y ~ a x + c`` by full-batch Adam on the mean squared (``"l2"``) or mean
-    absolute (``"l1"``) error; return ``(a, c)``."""
+    absolute (``"l1"``) error; return ``(a, c)``.
+
+    The learning rate falls linearly from ``lr`` to 0: with a constant step the L1 fit would
+    keep jumping around its minimum (its gradient never shrinks), instead of settling on it.
+    """
     losses = {"l2": nn.functional.mse_loss, "l1": nn.functional.l1_loss}
     loss_fn = losses[loss]
     params = torch.zeros(2, requires_grad=True)
     optimizer = torch.optim.Adam([params], lr=lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
     for _ in range(steps):
         value = loss_fn(params[0] * x + params[1], y)
         optimizer.zero_grad()
         value.backward()
         optimizer.step()
+        scheduler.step()
     return params[0].item(), params[1].item()
 
 
@@ -239,3 +305,29 @@ def fit_function(f: Callable[[torch.Tensor], torch.Tensor], hidden: int, steps: 
     with torch.no_grad():
         pred = net(xd).cpu()
     return x.squeeze(1), pred.squeeze(1), nn.functional.mse_loss(pred, target).item()
+
+
+# --- MNIST-1D ---------------------------------------------------------------------------
+
+def plot_mnist1d_examples(split: Split, per_class: int = 3, classes=range(10)):
+    """A grid with one panel per digit class, each showing ``per_class`` training signals."""
+    import matplotlib.pyplot as plt
+
+    classes = list(classes)
+    ncols = 5
+    nrows = -(-len(classes) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 1.9 * nrows),
+                             sharex=True, sharey=True, squeeze=False)
+    positions = torch.arange(split.X_train.shape[1])
+    for ax, digit in zip(axes.ravel(), classes):
+        signals = split.X_train[split.y_train == digit][:per_class]
+        for signal in signals:
+            ax.plot(positions, signal, lw=1)
+        ax.set_title(f"digit {digit}", fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xlabel("position")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("value")
+    fig.suptitle(f"MNIST-1D: {per_class} training signals of each class")
+    fig.tight_layout()
+    return fig

@@ -82,10 +82,16 @@ def load_mnist1d_split(val_frac: float = 0.1, seed: int = 0) -> Split:
 
 
 def make_xor(n: int = 200, noise: float = 0.1, seed: int = 0):
-    """The XOR problem: four Gaussian blobs, label 1 when the coordinates' signs differ."""
+    """The XOR problem: Gaussian clusters around the corners (0, 0), (0, 1), (1, 0), (1, 1).
+
+    A point's label is 1 when exactly one coordinate of its corner is 1 (the corner's two
+    coordinates differ), else 0. The ``n`` points are dealt to the four corners in turn, so the
+    clusters are equally large (when ``n`` is a multiple of 4), and then shuffled; ``noise`` is
+    the standard deviation of each cluster. Returns ``(X, y)``: X (n, 2) float, y (n,) long.
+    """
     gen = torch.Generator().manual_seed(seed)
     corners = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     labels = torch.tensor([0, 1, 1, 0])
-    idx = torch.randint(0, 4, (n,), generator=gen)
+    idx = torch.randperm(n, generator=gen) % 4
     X = corners[idx] + noise * torch.randn(n, 2, generator=gen)
     return X, labels[idx]

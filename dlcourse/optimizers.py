@@ -1,30 +1,42 @@
-"""Optimizers and regularization (Chapter 3): the code behind the chapter's demos.
+"""Optimization (Chapter 3): the code behind the chapter's optimizer demos.
 
-Test surfaces (Rosenbrock), a driver that runs any ``torch.optim`` optimizer on
-them and counts the steps to a tolerance, Newton's method for the comparison,
-mini-batch noise measurements, small MLPs with and without regularization for
-the digits learning curves, a random-shift augmentation for 8x8 digits, and an
-after-the-fact early-stopping rule. The figures the notebook prints come from
-these functions and are asserted in ``tests/test_lib_optimizers.py``.
+Test functions (a quartic with a local and a global minimum, Rosenbrock's valley), one
+trajectory recorder shared by every method (``torch.optim``, Newton with or without a line
+search, L-BFGS), a learning-rate sweep that runs an optimizer at many rates at once,
+mini-batch noise and the cost of an update against the batch size, learning-rate schedules,
+and the exponential moving averages behind Adam's bias correction. The figures the notebook
+prints come from these functions and are asserted in ``tests/test_lib_optimizers.py``.
+Regularization lives in :mod:`dlcourse.regularization`.
 """
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim import lr_scheduler
 from tqdm.auto import tqdm
 
-from dlcourse.seed import set_seed
-
 # ---------------------------------------------------------------------------
-# Test surfaces
+# Test functions
 # ---------------------------------------------------------------------------
 
 ROSENBROCK_MIN = (1.0, 1.0)
+ROSENBROCK_START = (-1.5, 2.0)
+
+
+def quartic(x):
+    """``x^4 - 3x^2 + x``, element-wise: a local minimum near 1.13, a global one near -1.30."""
+    return x ** 4 - 3 * x ** 2 + x
+
+
+def quartic_grad(x):
+    """The derivative of :func:`quartic`, ``4x^3 - 6x + 1``."""
+    return 4 * x ** 3 - 6 * x + 1
 
 
 def rosenbrock(p: torch.Tensor, a: float = 1.0, b: float = 100.0) -> torch.Tensor:
@@ -37,66 +49,117 @@ def rosenbrock(p: torch.Tensor, a: float = 1.0, b: float = 100.0) -> torch.Tenso
     return (a - x) ** 2 + b * (y - x ** 2) ** 2
 
 
-def descend(f: Callable, make_optimizer: Callable, start, steps: int, tol: float | None = None,
-            f_min: float = 0.0) -> dict:
-    """Minimise ``f`` from ``start`` with a ``torch.optim`` optimizer.
+def rosenbrock_grad(p: torch.Tensor, a: float = 1.0, b: float = 100.0) -> torch.Tensor:
+    """The gradient of :func:`rosenbrock` in closed form, for points of shape (..., 2)."""
+    x, y = p[..., 0], p[..., 1]
+    across = y - x ** 2
+    return torch.stack([-2 * (a - x) - 4 * b * x * across, 2 * b * across], dim=-1)
 
-    ``make_optimizer([p])`` builds the optimizer for the single parameter ``p``
-    (a float64 tensor of shape (2,)). Runs at most ``steps`` updates and stops
-    early once ``f(p) - f_min < tol``. Returns ``path`` (T+1, 2), ``losses``
-    (T+1,) and ``steps_to_tol`` (the number of updates needed, or ``None``).
+
+def hessian_eigenvalues(f: Callable, point) -> torch.Tensor:
+    """Eigenvalues (ascending) of the Hessian of ``f`` at ``point``, from autograd."""
+    x = torch.as_tensor(point, dtype=torch.float64)
+    return torch.linalg.eigvalsh(torch.autograd.functional.hessian(f, x))
+
+
+def gd_1d(df: Callable[[float], float], x0: float, lr: float, steps: int) -> list[float]:
+    """Plain gradient descent on a function of one variable, given its derivative ``df``."""
+    xs = [x0]
+    for _ in range(steps):
+        xs.append(xs[-1] - lr * df(xs[-1]))
+    return xs
+
+
+# ---------------------------------------------------------------------------
+# Trajectories: one recorder for every method
+# ---------------------------------------------------------------------------
+
+def trajectory(f: Callable, start, update: Callable, steps: int, tol: float | None = None,
+               f_min: float = 0.0) -> dict:
+    """Iterate ``x <- update(x)`` from ``start`` and record where it goes.
+
+    Stops after ``steps`` updates, or as soon as ``f(x) - f_min < tol``. Returns ``path``
+    (T+1, d), ``losses`` (T+1,) and ``steps_to_tol`` (updates needed, or ``None``).
     """
-    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = make_optimizer([p])
-    path, losses, reached = [p.detach().clone()], [], None
-    for step in range(steps + 1):
-        loss = f(p)
-        losses.append(loss.item())
-        if tol is not None and loss.item() - f_min < tol:
-            reached = step
-            break
-        if step == steps:
-            break
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        path.append(p.detach().clone())
-    return {"path": torch.stack(path), "losses": torch.tensor(losses, dtype=torch.float64),
-            "steps_to_tol": reached}
-
-
-def newton_descend(f: Callable, start, steps: int, tol: float | None = None,
-                   f_min: float = 0.0) -> dict:
-    """Pure Newton iterations on ``f`` using the exact Hessian from autograd.
-
-    Same return value as :func:`descend`. The linear system ``H d = g`` is solved
-    by least squares, so a singular Hessian does not stop the demo.
-    """
-    x = torch.tensor(start, dtype=torch.float64)
+    x = torch.as_tensor(start, dtype=torch.float64).clone()
     path, losses, reached = [x.clone()], [], None
     for step in range(steps + 1):
-        value = f(x).item()
+        with torch.no_grad():
+            value = f(x).item()
         losses.append(value)
         if tol is not None and value - f_min < tol:
             reached = step
             break
         if step == steps:
             break
-        g = torch.autograd.functional.jacobian(f, x)
-        H = torch.autograd.functional.hessian(f, x)
-        direction = torch.linalg.lstsq(H, g.unsqueeze(-1)).solution.squeeze(-1)
-        x = x - direction
+        x = update(x).detach().clone()
         path.append(x.clone())
     return {"path": torch.stack(path), "losses": torch.tensor(losses, dtype=torch.float64),
             "steps_to_tol": reached}
+
+
+def descend(f: Callable, make_optimizer: Callable, start, steps: int, tol: float | None = None,
+            f_min: float = 0.0) -> dict:
+    """Minimise ``f`` from ``start`` with a ``torch.optim`` optimizer; see :func:`trajectory`.
+
+    ``make_optimizer([p])`` builds the optimizer for the single float64 parameter ``p``.
+    """
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = make_optimizer([p])
+
+    def update(_):
+        opt.zero_grad()
+        f(p).backward()
+        opt.step()
+        return p
+
+    return trajectory(f, start, update, steps, tol, f_min)
+
+
+def backtracking(f: Callable, x: torch.Tensor, direction: torch.Tensor, slope: float,
+                 c: float = 1e-4, shrink: float = 0.5, max_halvings: int = 60) -> float:
+    """Armijo's rule: the largest ``tau`` among 1, shrink, shrink^2, ... with
+    ``f(x + tau d) <= f(x) + c tau slope`` (``slope`` = gradient . d); 0.0 if none does.
+
+    All candidates are evaluated in one batched call of ``f`` (shape (K, d)).
+    """
+    taus = shrink ** torch.arange(max_halvings + 1, dtype=torch.float64)
+    with torch.no_grad():
+        trials = f(x + taus[:, None] * direction)
+        accepted = trials <= f(x) + c * taus * slope
+    return taus[accepted][0].item() if accepted.any() else 0.0
+
+
+def newton_descend(f: Callable, start, steps: int, tol: float | None = None,
+                   f_min: float = 0.0, line_search: bool = False, c: float = 1e-4,
+                   shrink: float = 0.5) -> dict:
+    """Newton iterations on ``f`` with autograd's exact Hessian; see :func:`trajectory`.
+
+    Pure Newton (``line_search=False``) always takes the full step. With ``line_search``
+    the direction falls back to the negative gradient where the Newton direction does not
+    point downhill, and :func:`backtracking` picks the step length. ``f`` must accept a
+    batch of points (shape (K, d)) for the line search. The linear system is solved by
+    least squares, so a singular Hessian does not stop the demo.
+    """
+    def update(x):
+        g = torch.autograd.functional.jacobian(f, x)
+        H = torch.autograd.functional.hessian(f, x)
+        d = -torch.linalg.lstsq(H, g.unsqueeze(-1)).solution.squeeze(-1)
+        if not line_search:
+            return x + d
+        if g @ d >= 0:  # not a descent direction: the Hessian is not positive definite here
+            d = -g
+        return x + backtracking(f, x, d, (g @ d).item(), c, shrink) * d
+
+    return trajectory(f, start, update, steps, tol, f_min)
 
 
 def lbfgs_descend(f: Callable, start, steps: int, tol: float | None = None,
                   f_min: float = 0.0, lr: float = 1.0) -> dict:
     """``torch.optim.LBFGS`` with a strong-Wolfe line search, one iteration per step.
 
-    Same return value as :func:`descend`. Each step may evaluate ``f`` several
-    times (the line search); the count here is of iterations.
+    See :func:`trajectory`. Each step may evaluate ``f`` several times (the line search);
+    the count here is of iterations.
     """
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.LBFGS([p], lr=lr, max_iter=1, max_eval=25, history_size=10,
@@ -108,54 +171,111 @@ def lbfgs_descend(f: Callable, start, steps: int, tol: float | None = None,
         loss.backward()
         return loss
 
-    path, losses, reached = [p.detach().clone()], [], None
-    for step in range(steps + 1):
-        with torch.no_grad():
-            value = f(p).item()
-        losses.append(value)
-        if tol is not None and value - f_min < tol:
-            reached = step
-            break
-        if step == steps:
-            break
+    def update(_):
         opt.step(closure)
-        path.append(p.detach().clone())
-    return {"path": torch.stack(path), "losses": torch.tensor(losses, dtype=torch.float64),
-            "steps_to_tol": reached}
+        return p
+
+    return trajectory(f, start, update, steps, tol, f_min)
 
 
-# The optimizers compared on the Rosenbrock valley; learning rates picked by a
-# coarse search (the largest of 1e-4, 3e-4, 1e-3, ... that does not diverge).
+# ---------------------------------------------------------------------------
+# A learning-rate sweep on Rosenbrock's valley
+# ---------------------------------------------------------------------------
+
+# The optimizers compared on the Rosenbrock valley: torch.optim with its default settings.
 ROSENBROCK_OPTIMIZERS = {
-    "gradient descent": lambda ps: torch.optim.SGD(ps, lr=1e-3),
-    "momentum 0.9": lambda ps: torch.optim.SGD(ps, lr=1e-3, momentum=0.9),
-    "Adagrad": lambda ps: torch.optim.Adagrad(ps, lr=0.5),
-    "RMSprop": lambda ps: torch.optim.RMSprop(ps, lr=1e-2),
-    "Adam": lambda ps: torch.optim.Adam(ps, lr=0.1),
+    "gradient descent": lambda params, lr: torch.optim.SGD(params, lr=lr),
+    "momentum 0.9": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9),
+    "Adagrad": lambda params, lr: torch.optim.Adagrad(params, lr=lr),
+    "RMSprop": lambda params, lr: torch.optim.RMSprop(params, lr=lr),
+    "Adam": lambda params, lr: torch.optim.Adam(params, lr=lr),
 }
 
+# Half-decade grid: 1e-5, 3e-5, 1e-4, ..., 1, 3.
+LEARNING_RATES = tuple(m * 10.0 ** e for e in range(-5, 1) for m in (1, 3))
 
-def compare_on_rosenbrock(start=(-1.5, 2.0), steps: int = 2000, tol: float = 1e-3,
-                          optimizers: dict | None = None, second_order: bool = True,
-                          progress: bool = True) -> dict:
-    """Run every optimizer (and, with ``second_order``, Newton and L-BFGS) on Rosenbrock.
 
-    Returns ``{name: result of descend}``.
+def sweep_learning_rates(grad: Callable, make_optimizer: Callable, lrs, start,
+                         steps: int) -> torch.Tensor:
+    """Run one optimizer from ``start`` at every learning rate of ``lrs`` at once.
+
+    Every optimizer used here moves by its learning rate times a function of the gradients
+    seen so far (momentum buffer, squared-gradient averages; no weight decay). So one
+    ``torch.optim`` optimizer with learning rate 1 steps a tensor ``U`` of shape
+    (len(lrs), d), fed with the gradient at ``x_i = start + lr_i U_i``; row i then follows
+    exactly the run at ``lr_i`` (the updates are element-wise, so rows never mix), at the
+    cost of one run. Returns the path, shape (steps + 1, len(lrs), d).
+    """
+    lrs = torch.as_tensor(lrs, dtype=torch.float64)[:, None]
+    start = torch.as_tensor(start, dtype=torch.float64)
+    U = torch.zeros(len(lrs), len(start), dtype=torch.float64)
+    opt = make_optimizer([U], 1.0)
+    path = [start + lrs * U]
+    with torch.no_grad():
+        for _ in range(steps):
+            U.grad = grad(path[-1])
+            opt.step()
+            path.append(start + lrs * U)
+    return torch.stack(path)
+
+
+def rosenbrock_sweep(optimizers: dict | None = None, lrs=LEARNING_RATES, start=ROSENBROCK_START,
+                     steps: int = 2000, progress: bool = True) -> dict:
+    """Every optimizer at every learning rate on :func:`rosenbrock`.
+
+    Returns ``{name: {"lrs", "final", "path", "best"}}``: ``final`` (len(lrs),) is f after
+    ``steps`` updates (``inf`` where the run diverged to NaN or infinity), ``best`` the
+    index of the lowest final value.
     """
     optimizers = ROSENBROCK_OPTIMIZERS if optimizers is None else optimizers
     results = {}
     for name, make in tqdm(optimizers.items(), desc="optimizers", disable=not progress,
                            leave=False):
-        results[name] = descend(rosenbrock, make, start, steps, tol)
-    if second_order:
-        results["Newton"] = newton_descend(rosenbrock, start, 100, tol)
-        results["L-BFGS"] = lbfgs_descend(rosenbrock, start, 200, tol)
+        path = sweep_learning_rates(rosenbrock_grad, make, lrs, start, steps)
+        final = rosenbrock(path[-1])
+        final = torch.where(final.isfinite(), final, torch.tensor(math.inf, dtype=final.dtype))
+        results[name] = {"lrs": list(lrs), "final": final, "path": path,
+                         "best": int(final.argmin())}
     return results
+
+
+def best_runs(sweep: dict, tol: float = 1e-3) -> dict:
+    """Each optimizer's run at its best learning rate, as :func:`trajectory` returns it
+    (plus ``lr``); ``steps_to_tol`` counts the updates until ``f < tol``."""
+    runs = {}
+    for name, res in sweep.items():
+        path = res["path"][:, res["best"]]
+        losses = rosenbrock(path)
+        below = (losses < tol).nonzero()
+        runs[name] = {"path": path, "losses": losses, "lr": res["lrs"][res["best"]],
+                      "steps_to_tol": int(below[0]) if len(below) else None}
+    return runs
+
+
+def plot_sweep(sweep: dict, title: str, ax=None, ceiling: float = 1e4):
+    """Final ``f`` against the learning rate (log-log), one line per optimizer; runs that
+    diverged are drawn as crosses above a dotted line at ``ceiling``, one row per optimizer."""
+    ax = ax or plt.subplots(figsize=(6.5, 4.5))[1]
+    rows = 0
+    for name, res in sweep.items():
+        lrs, final = torch.tensor(res["lrs"]), res["final"]
+        ok = final.isfinite()
+        line, = ax.loglog(lrs[ok], final[ok].clamp_min(1e-30), "o-", ms=4, label=name)
+        if not ok.all():
+            rows += 1
+            ax.loglog(lrs[~ok], torch.full((int((~ok).sum()),), ceiling * 4.0 ** rows), "x",
+                      ms=8, color=line.get_color())
+    ax.axhline(ceiling, color="k", lw=0.8, ls=":", label="diverged (NaN or ∞) above this line")
+    ax.set_ylim(top=ceiling * 4.0 ** (rows + 1))
+    ax.set(title=title, xlabel=r"learning rate $\eta$ (log scale)",
+           ylabel="$f$ after the last step (log scale)")
+    ax.legend(fontsize=8)
+    return ax
 
 
 def plot_paths(f: Callable, results: dict, title: str, xlim=(-2.0, 2.0), ylim=(-1.0, 3.0),
                minimum=ROSENBROCK_MIN, ax=None):
-    """Contour plot of ``f`` (log-spaced levels) with each optimizer's path on top."""
+    """Contour plot of ``f`` (log-spaced levels) with each method's path on top."""
     ax = ax or plt.subplots(figsize=(7, 5.5))[1]
     gx, gy = torch.meshgrid(torch.linspace(*xlim, 300, dtype=torch.float64),
                             torch.linspace(*ylim, 300, dtype=torch.float64), indexing="xy")
@@ -174,25 +294,33 @@ def plot_paths(f: Callable, results: dict, title: str, xlim=(-2.0, 2.0), ylim=(-
 
 
 def plot_losses(results: dict, title: str, f_min: float = 0.0, ax=None):
-    """``f(x_t) - f_min`` against the step, log scale, one line per optimizer."""
+    """``f(x_t) - f_min`` against the step, log scale, one line per method."""
     ax = ax or plt.subplots(figsize=(6, 4.5))[1]
     for name, res in results.items():
-        ax.semilogy((res["losses"] - f_min).clamp_min(1e-16), lw=1.4, label=name)
+        ax.semilogy((res["losses"] - f_min).clamp_min(1e-30), lw=1.4, label=name)
     ax.set(title=title, xlabel="step", ylabel="$f(x_t) - f^*$ (log scale)")
     ax.legend(fontsize=8)
     return ax
 
 
-def gd_1d(df: Callable[[float], float], x0: float, lr: float, steps: int) -> list[float]:
-    """Plain gradient descent on a function of one variable, given its derivative ``df``."""
-    xs = [x0]
-    for _ in range(steps):
-        xs.append(xs[-1] - lr * df(xs[-1]))
-    return xs
+# ---------------------------------------------------------------------------
+# Adam's moments
+# ---------------------------------------------------------------------------
+
+def ema(x: torch.Tensor, beta: float) -> torch.Tensor:
+    """Exponential moving averages of ``x`` (along dim 0) that start from zero.
+
+    Entry t is ``(1 - beta) * sum_{s <= t} beta^(t - s) x_s``: the running average
+    ``m_t = beta m_{t-1} + (1 - beta) x_t`` with ``m_0 = 0``, written as one weighted sum.
+    """
+    t = torch.arange(len(x), dtype=torch.float64)
+    lag = t[:, None] - t[None, :]
+    weights = torch.where(lag >= 0, (1 - beta) * beta ** lag.clamp_min(0), torch.zeros(()))
+    return (weights.to(x.dtype) @ x.reshape(len(x), -1)).reshape(x.shape)
 
 
 # ---------------------------------------------------------------------------
-# Mini-batch noise
+# Mini-batch noise and the cost of an update
 # ---------------------------------------------------------------------------
 
 def fit_softmax_regression(X: torch.Tensor, y: torch.Tensor, steps: int = 100, lr: float = 0.5):
@@ -297,132 +425,121 @@ def sgd_batch_size_runs(X: torch.Tensor, y: torch.Tensor, batch_sizes, lr: float
     return runs
 
 
-# ---------------------------------------------------------------------------
-# Regularization on the digits
-# ---------------------------------------------------------------------------
+def time_per_update(X: torch.Tensor, y: torch.Tensor, batch_sizes, device, repeats: int = 30,
+                    seed: int = 0) -> dict:
+    """Median wall-clock seconds of one SGD update (forward, backward, step) of a linear
+    softmax classifier, for each batch size; ``{"batch_size": [...], "seconds": [...]}``.
 
-def make_mlp(hidden: int = 128, dropout: float = 0.0, batch_norm: bool = False,
-             n_in: int = 64, n_out: int = 10, depth: int = 2) -> nn.Sequential:
-    """An MLP with ``depth`` hidden ReLU layers, optionally with batch norm (before the ReLU)
-    and dropout (after it)."""
-    layers, width = [], n_in
-    for _ in range(depth):
-        layers.append(nn.Linear(width, hidden))
-        if batch_norm:
-            layers.append(nn.BatchNorm1d(hidden))
-        layers.append(nn.ReLU())
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        width = hidden
-    layers.append(nn.Linear(width, n_out))
-    return nn.Sequential(*layers)
-
-
-def random_shift(X: torch.Tensor, generator: torch.Generator, max_shift: int = 1,
-                 side: int = 8) -> torch.Tensor:
-    """Shift each flattened ``side x side`` image by up to ``max_shift`` pixels in each
-    direction (zeros enter at the border). ``X``: (N, side*side) -> same shape."""
-    n = X.shape[0]
-    imgs = X.reshape(n, side, side)
-    m = max_shift
-    padded = F.pad(imgs, (m, m, m, m))
-    dy = torch.randint(0, 2 * m + 1, (n,), generator=generator).to(X.device)
-    dx = torch.randint(0, 2 * m + 1, (n,), generator=generator).to(X.device)
-    ar = torch.arange(side, device=X.device)
-    rows = (ar[None, :] + dy[:, None])[:, :, None]
-    cols = (ar[None, :] + dx[:, None])[:, None, :]
-    out = padded[torch.arange(n, device=X.device)[:, None, None], rows, cols]
-    return out.reshape(n, side * side)
-
-
-REGULARIZERS = {
-    "no regularization": {},
-    "dropout 0.5": {"dropout": 0.5},
-    "L2 (weight decay 3e-3)": {"weight_decay": 3e-3},
-    "batch norm": {"batch_norm": True},
-    "augmentation (shifts)": {"augment": True},
-}
-
-
-def train_variant(split, device, epochs: int = 50, hidden: int = 256, dropout: float = 0.0,
-                  batch_norm: bool = False, weight_decay: float = 0.0, augment: bool = False,
-                  lr: float = 0.05, batch_size: int = 100, seed: int = 0, n_train: int | None = 300,
-                  optimizer: str = "sgd", progress: bool = True, desc: str = "training") -> dict:
-    """Train one MLP on a :class:`~dlcourse.data.Split` and record learning curves.
-
-    By default only the first ``n_train=300`` training images are used and the MLP is
-    wide (256 units), so that overfitting is easy to see. ``optimizer`` is ``"sgd"``
-    (momentum 0.9; ``weight_decay`` is then exactly an L2 penalty) or ``"adam"``.
-
-    After every epoch both losses are measured in eval mode (dropout off, batch norm on
-    its running statistics), so training and validation numbers are comparable.
-    Returns ``train_loss``, ``val_loss``, ``val_acc`` (lists, one entry per epoch).
+    The median of ``repeats`` timed updates (after two untimed ones) keeps the figure
+    robust to other work on the machine.
     """
-    set_seed(seed)
-    net = make_mlp(hidden, dropout, batch_norm).to(device)
-    if optimizer == "adam":
-        opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
-    else:
-        opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
-    # Whole tensors on the device and index batches: much faster than a DataLoader
-    # for a data set this small.
-    n_train = len(split.X_train) if n_train is None else n_train
-    X_train, y_train = split.X_train[:n_train].to(device), split.y_train[:n_train].to(device)
-    X_val, y_val = split.X_val.to(device), split.y_val.to(device)
+    X, y = X.to(device), y.to(device)
+    model = nn.Linear(X.shape[1], int(y.max()) + 1).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
     gen = torch.Generator().manual_seed(seed)
-    history = {"train_loss": [], "val_loss": [], "val_acc": []}
-    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
-    for _ in bar:
-        net.train()
-        order = torch.randperm(len(X_train), generator=gen).to(device)
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            X, y = X_train[idx], y_train[idx]
-            if augment:
-                X = random_shift(X, gen)
-            loss = F.cross_entropy(net(X), y)
+    sync = torch.cuda.synchronize if X.device.type == "cuda" else (lambda: None)
+    out = {"batch_size": [], "seconds": []}
+    for B in batch_sizes:
+        times = []
+        for rep in range(repeats + 2):
+            batch = torch.randint(0, len(X), (B,), generator=gen).to(X.device)
+            sync()
+            tic = time.perf_counter()
+            loss = F.cross_entropy(model(X[batch]), y[batch])
             opt.zero_grad()
             loss.backward()
             opt.step()
-        net.eval()
-        with torch.no_grad():
-            train_loss = F.cross_entropy(net(X_train), y_train).item()
-            val_logits = net(X_val)
-            val_loss = F.cross_entropy(val_logits, y_val).item()
-            val_acc = (val_logits.argmax(dim=1) == y_val).float().mean().item()
-        history["train_loss"].append(train_loss)
-        history["val_loss"].append(val_loss)
-        history["val_acc"].append(val_acc)
-        bar.set_postfix(val_loss=f"{val_loss:.3f}")
-    return history
+            sync()
+            if rep >= 2:
+                times.append(time.perf_counter() - tic)
+        out["batch_size"].append(int(B))
+        out["seconds"].append(sorted(times)[len(times) // 2])
+    return out
 
 
-def compare_regularizers(split, device, epochs: int = 50, variants: dict | None = None,
-                         progress: bool = True) -> dict:
-    """Train one MLP per entry of ``variants`` (default :data:`REGULARIZERS`)."""
-    variants = REGULARIZERS if variants is None else variants
-    return {name: train_variant(split, device, epochs=epochs, progress=progress, desc=name, **kw)
-            for name, kw in variants.items()}
+# ---------------------------------------------------------------------------
+# Learning-rate schedules
+# ---------------------------------------------------------------------------
+
+def _warmup_cosine(opt, steps: int):
+    warm = steps // 10
+    return lr_scheduler.SequentialLR(
+        opt, [lr_scheduler.LinearLR(opt, start_factor=0.01, total_iters=warm),
+              lr_scheduler.CosineAnnealingLR(opt, T_max=steps - warm)], milestones=[warm])
 
 
-def generalization_gap(history: dict, last: int = 5) -> float:
-    """Validation minus training loss, averaged over the last ``last`` epochs."""
-    tr = history["train_loss"][-last:]
-    va = history["val_loss"][-last:]
-    return sum(v - t for v, t in zip(va, tr)) / len(tr)
+# name -> (optimizer, total steps) -> torch scheduler (None: a constant rate)
+SCHEDULES = {
+    "constant": lambda opt, steps: None,
+    "step (x0.1 every third)": lambda opt, steps: lr_scheduler.StepLR(opt, math.ceil(steps / 3),
+                                                                     0.1),
+    "cosine": lambda opt, steps: lr_scheduler.CosineAnnealingLR(opt, T_max=steps),
+    "warm-up + cosine": _warmup_cosine,
+    "one-cycle": lambda opt, steps: lr_scheduler.OneCycleLR(
+        opt, max_lr=opt.param_groups[0]["lr"], total_steps=steps, cycle_momentum=False),
+}
 
 
-def early_stopping_epoch(val_losses, patience: int, min_delta: float = 0.0) -> tuple[int, int]:
-    """Replay a validation-loss curve: ``(epoch where training would stop, best epoch)``.
+def schedule_curves(steps: int, lr: float, schedules: dict | None = None) -> dict:
+    """The learning rate each schedule uses at every step: ``{name: tensor (steps,)}``.
 
-    Epochs are 0-based. An epoch improves when its loss is below the best so far by more
-    than ``min_delta``; training stops after ``patience`` epochs in a row without
-    improvement (or at the last epoch). Works on a finished curve, after the fact.
+    Read off PyTorch's own schedulers, stepped once per update on a dummy optimizer.
     """
-    best_at = 0
-    for epoch in range(1, len(val_losses)):
-        if val_losses[epoch] < val_losses[best_at] - min_delta:
-            best_at = epoch
-        elif epoch - best_at >= patience:
-            return epoch, best_at
-    return len(val_losses) - 1, best_at
+    schedules = SCHEDULES if schedules is None else schedules
+    curves = {}
+    for name, make in schedules.items():
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+        scheduler = make(opt, steps)
+        rates = []
+        for _ in range(steps):
+            rates.append(opt.param_groups[0]["lr"])
+            opt.step()
+            if scheduler is not None:
+                scheduler.step()
+        curves[name] = torch.tensor(rates, dtype=torch.float64)
+    return curves
+
+
+def noisy_least_squares(n: int = 500, d: int = 10, noise: float = 0.5, seed: int = 0) -> dict:
+    """A linear regression problem ``L(w) = mean((X w - y)^2) / 2`` with label noise.
+
+    Returns ``X`` (n, d), ``y`` (n,), the minimiser ``w_star`` and ``loss_star = L(w_star)``.
+    Features have different scales, so the curvature differs between directions.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=gen, dtype=torch.float64) * torch.linspace(0.3, 1.5, d,
+                                                                                dtype=torch.float64)
+    y = X @ torch.randn(d, generator=gen, dtype=torch.float64)
+    y = y + noise * torch.randn(n, generator=gen, dtype=torch.float64)
+    w_star = torch.linalg.lstsq(X, y.unsqueeze(1)).solution.squeeze(1)
+    loss_star = ((X @ w_star - y) ** 2).mean().item() / 2
+    return {"X": X, "y": y, "w_star": w_star, "loss_star": loss_star}
+
+
+def sgd_with_schedules(problem: dict, curves: dict, batch_size: int = 4, seed: int = 0,
+                       record_every: int = 20) -> dict:
+    """Mini-batch SGD on :func:`noisy_least_squares` once per learning-rate curve.
+
+    All runs start from zero and see the same batches (one shared random stream), so they
+    differ only in their learning rates. Returns ``{"step": [...], name: [excess loss
+    L(w_t) - L(w_star), ...]}`` recorded every ``record_every`` updates.
+    """
+    X, y = problem["X"], problem["y"]
+    names = list(curves)
+    rates = torch.stack([curves[n] for n in names], dim=1)  # (steps, runs)
+    W = torch.zeros(len(names), X.shape[1], dtype=torch.float64)
+    gen = torch.Generator().manual_seed(seed)
+
+    def excess():
+        return (((W @ X.T - y) ** 2).mean(dim=1) / 2 - problem["loss_star"]).tolist()
+
+    out = {"step": [0], **{n: [v] for n, v in zip(names, excess())}}
+    for step in range(len(rates)):
+        idx = torch.randint(0, len(X), (batch_size,), generator=gen)
+        residual = W @ X[idx].T - y[idx]               # (runs, B)
+        W -= rates[step, :, None] * (residual @ X[idx]) / batch_size
+        if (step + 1) % record_every == 0:
+            out["step"].append(step + 1)
+            for n, v in zip(names, excess()):
+                out[n].append(v)
+    return out

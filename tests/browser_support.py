@@ -138,16 +138,29 @@ def free_port() -> int:
 
 
 class JupyterLab:
-    """``jupyter lab`` on localhost with a token, serving ``root_dir``; stopped by ``stop()``."""
+    """``jupyter lab`` on localhost with a token, serving ``root_dir``; stopped by ``stop()``.
 
-    def __init__(self, root_dir: Path):
+    ``settings`` are user settings of JupyterLab plugins, e.g.
+    ``{"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}``, written to a
+    fresh settings folder so that nothing of the user's own settings is read or changed.
+    """
+
+    def __init__(self, root_dir: Path, settings: dict | None = None):
         self.token = uuid.uuid4().hex
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="jupyterlab-", suffix=".log", delete=False)
         jupyter = str(Path(sys.executable).parent / "jupyter")
+        settings_dir = Path(tempfile.mkdtemp(prefix="jupyterlab-settings-"))
+        for plugin, values in (settings or {}).items():
+            package, _, name = plugin.partition(":")
+            (settings_dir / package).mkdir(parents=True, exist_ok=True)
+            (settings_dir / package / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
         env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-               "JUPYTER_RUNTIME_DIR": tempfile.mkdtemp(prefix="jupyter-runtime-")}
+               "JUPYTER_RUNTIME_DIR": tempfile.mkdtemp(prefix="jupyter-runtime-"),
+               "JUPYTERLAB_SETTINGS_DIR": str(settings_dir),
+               # a fresh workspace: no notebook of an earlier session is reopened beside ours
+               "JUPYTERLAB_WORKSPACES_DIR": tempfile.mkdtemp(prefix="jupyterlab-workspaces-")}
         self.proc = subprocess.Popen(
             [jupyter, "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
              f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={root_dir}",

@@ -8,6 +8,11 @@
 * JupyterLab is started on localhost with a token; a student chapter is opened through the
   server's API and run by a kernel of that server: the check cell of an untouched stub answers
   "not attempted", and "correct" once the master's solution replaces the stub.
+* Every student chapter, opened in JupyterLab with jupyterlab-myst, renders its markdown as the
+  website does: each exercise is a box titled "Exercise N.k — ...", hints are collapsed
+  dropdowns, math is typeset, and no cell shows MyST source (``:::{``, ``{footcite}``,
+  ``:label:``, ``{ref}``). A screenshot of one exercise is saved as
+  ``_build/screenshots/jupyterlab-exercise.png``.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import json
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -227,3 +233,69 @@ def test_jupyterlab_runs_a_chapter_and_its_checks(browser):
             full_page_screenshot(browser, SCREENSHOTS / f"jupyterlab__{name}.png")
         finally:
             lab.stop()
+
+
+# --- the student's JupyterLab renders MyST like the website (issue 13) ---
+
+RAW_MYST = [":::{", "::::{", "```{", "{footcite}", "{cite", ":label:", "{ref}", "{numref}", "{eq}",
+            "{dropdown}", "{admonition}"]
+SCREENSHOT_EXERCISE = ("04_cnn", "Exercise 4.2")
+
+
+def _markdown_cells(name: str) -> list[str]:
+    nb = json.loads((ROOT / "chapters" / f"{name}.ipynb").read_text(encoding="utf-8"))
+    return [code_of(c) for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
+@pytest.fixture(scope="module")
+def student_lab():
+    """JupyterLab on the repository, drawing every cell (no windowing), as `make lab` runs it."""
+    lab = JupyterLab(ROOT, settings={"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}})
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+RENDERED = """
+    return Array.from(document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')).map(cell => {
+        const out = cell.querySelector('.myst');
+        return {myst: !!out, text: out ? out.innerText : cell.innerText,
+                boxes: out ? Array.from(out.querySelectorAll('.myst-admonition-header-text'))
+                                  .map(e => e.innerText.trim()) : [],
+                details: out ? out.querySelectorAll('details').length : 0,
+                math: out ? out.querySelectorAll('.katex').length : 0};
+    });
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("name", [Path(d).name for d in toc_chapters()])
+def test_jupyterlab_renders_the_chapter_like_the_book(browser, student_lab, name):
+    from dlcourse.checks import exercises_of
+
+    sources = _markdown_cells(name)
+    browser.get(f"{student_lab.url}/lab/tree/chapters/{name}.ipynb?token={student_lab.token}")
+    cells = wait_for(lambda: (lambda r: r if len(r) == len(sources) and all(c["myst"] for c in r)
+                              else None)(browser.execute_script(RENDERED)), 300)
+    assert cells, "JupyterLab did not render every markdown cell with jupyterlab-myst"
+    time.sleep(1)  # math and dropdowns settle
+    cells = browser.execute_script(RENDERED)
+    for i, cell in enumerate(cells):
+        shown = [raw for raw in RAW_MYST if raw in cell["text"]]
+        assert not shown, f"markdown cell {i} shows raw MyST {shown}: {cell['text'][:300]!r}"
+    boxes = [b for c in cells for b in c["boxes"] if b.startswith("Exercise ")]
+    assert boxes == [e.title for e in exercises_of(f"ch{name[:2]}")]
+    hints = sum(src.count(":::{dropdown}") for src in sources)
+    assert sum(c["details"] for c in cells) == hints
+    assert sum(c["math"] for c in cells) >= sum(src.count("$") // 2 for src in sources) // 2
+    if name == SCREENSHOT_EXERCISE[0]:
+        header = next(e for e in browser.find_elements(
+            "css selector", ".myst-admonition-header-text") if e.text.startswith(SCREENSHOT_EXERCISE[1]))
+        box = header.find_element("xpath", "./ancestor::div[contains(@class, 'jp-MarkdownCell')][1]")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", box)
+        time.sleep(0.5)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        box.screenshot(str(SCREENSHOTS / "jupyterlab-exercise.png"))
+        assert (SCREENSHOTS / "jupyterlab-exercise.png").stat().st_size > 10_000

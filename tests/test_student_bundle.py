@@ -16,6 +16,9 @@ def test_student_bundle_has_the_course_but_no_solutions_or_hidden_tests(tmp_path
     for master in master_paths():
         assert f"chapters/{master.name}" in names
     assert "dlcourse/checks/__init__.py" in names and "README.md" in names
+    assert "notation.md" in names  # the chapters link to it
+    assert (out / ".github/workflows/public-checks.yml").read_text() == \
+        (ROOT / "grading/student-checks.yml").read_text()
     assert not any(n.startswith(("solutions/", "autograder/", "tests/")) for n in names)
     assert not any("hidden" in n or "mistakes" in n for n in names)
     text = "\n".join(p.read_text(errors="replace") for p in files)

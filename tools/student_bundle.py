@@ -3,8 +3,11 @@
     python tools/student_bundle.py OUT_DIR
 
 It holds what a student needs and nothing an instructor must keep: the student
-notebooks, the course library with its public checks, the set-up files and a
-README. No masters, no autograder, no hidden tests.
+notebooks, the notation page they link to, the course library with its public
+checks, the set-up files, a README, and the public-checks workflow
+(``grading/student-checks.yml`` as ``.github/workflows/public-checks.yml``), so a
+repository made from the bundle checks every push. No masters, no autograder, no
+hidden tests.
 """
 from __future__ import annotations
 
@@ -14,8 +17,9 @@ import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INCLUDE = ["chapters", "dlcourse", "requirements.txt", "pyproject.toml", "nbgrader_config.py",
-           "references.bib"]
+INCLUDE = ["chapters", "notation.md", "dlcourse", "requirements.txt", "pyproject.toml",
+           "nbgrader_config.py"]
+WORKFLOW = ("grading/student-checks.yml", ".github/workflows/public-checks.yml")
 README = """# Deep Learning, Graded: student edition
 
     python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/pip install -e .
@@ -39,6 +43,9 @@ def build(out: Path) -> Path:
         elif source.exists():
             shutil.copy2(source, out / name)
     (out / "README.md").write_text(README)
+    workflow = out / WORKFLOW[1]
+    workflow.parent.mkdir(parents=True)
+    shutil.copy2(ROOT / WORKFLOW[0], workflow)
     archive = out.with_suffix(".tar.gz")
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(out, arcname=out.name)

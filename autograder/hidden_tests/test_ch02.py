@@ -8,10 +8,9 @@ import torch
 from autograder.plugin import exercise
 from dlcourse.checks import call
 from dlcourse.checks.ch02 import (MLP_KEYS, expect_mlp, expect_neuron_grads,
-                                  expect_value_program, grad_check_case, mlp_autograd,
-                                  mlp_params, neuron_cases, probe_grad_check,
-                                  probe_mlp_inputs_unchanged, probe_value_program,
-                                  true_gradient)
+                                  expect_value_program, grad_check_case, mlp_params,
+                                  neuron_cases, probe_grad_check, probe_mlp_inputs_unchanged,
+                                  probe_value_program, true_gradient)
 from dlcourse.compare import CheckFailure, expect_close, expect_scalar
 
 
@@ -48,12 +47,12 @@ def test_mlp_public_check(student):
 
 @exercise("ch02_mlp_backward")
 def test_mlp_hidden_inputs(student, reference):
-    for seed, (n, d, q, l) in enumerate([(1, 1, 1, 1), (3, 10, 2, 5), (64, 64, 32, 10),
+    for seed, (n, d, q, k) in enumerate([(1, 1, 1, 1), (3, 10, 2, 5), (64, 64, 32, 10),
                                           (9, 2, 7, 1)], start=200):
-        args = mlp_params(seed, n, d, q, l, scale=3.0 if seed % 2 else 0.5)
-        what = f"for hidden shapes n={n}, d={d}, q={q}, l={l}"
+        args = mlp_params(seed, n, d, q, k, scale=3.0 if seed % 2 else 0.5)
+        what = f"for hidden shapes N={n}, d={d}, q={q}, K={k}"
         got = student.run(call, *args)
-        expect_mlp(got, mlp_autograd(*args), what)
+        expect_mlp(got, args, what)
         ref = reference.run(call, *args)
         for key in MLP_KEYS:
             expect_close(got[key], ref[key], f"{key} {what} (reference)", rtol=1e-6, atol=1e-10)
@@ -93,6 +92,10 @@ def test_grad_check_hidden_functions(student, reference):
     grad = 2 * true_gradient("exp3", x)
     rel = grad_check_case(student.run, "exp3", x, grad, 1e-5, "for a doubled gradient")
     expect_scalar(rel, 0.5, "relative error of a gradient twice too large", rtol=1e-4)
+    # an input with an exact zero gradient entry next to a tiny one: the floor decides
+    x = torch.tensor([[0.0, 1e-9], [2.0, -3.0]], dtype=torch.float64)
+    grad_check_case(student.run, "square_sum", x, true_gradient("square_sum", x), 1e-5,
+                    "for square_sum with zero and tiny gradient entries", grad_rtol=1e-4)
 
 
 # --- Exercise 2.4 ----------------------------------------------------------------------

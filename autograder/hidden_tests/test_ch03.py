@@ -3,13 +3,13 @@ student has not seen, compared with the reference solution and with PyTorch."""
 import torch
 
 from autograder.plugin import exercise
-from dlcourse.checks import call
-from dlcourse.checks.ch03 import (batchnorm_case, check_stopping_cases, expected_early_stopping,
-                                  make_lstsq_problem, make_spd, probe_batchnorm,
-                                  probe_dropout, probe_dropout_twice,
-                                  probe_early_stopping,
-                                  probe_optimizer_trajectory, torch_batchnorm, torch_trajectory)
-from dlcourse.compare import CheckFailure, expect_close
+from dlcourse.checks.ch03 import (batchnorm_case, check_stopping_cases, derivatives,
+                                  expected_early_stopping, expected_newton, make_function,
+                                  make_lstsq_problem, probe_batchnorm, probe_dropout,
+                                  probe_dropout_twice, probe_early_stopping, probe_newton,
+                                  probe_newton_descent, probe_optimizer_trajectory,
+                                  quadratic_params, torch_batchnorm, torch_trajectory)
+from dlcourse.compare import CheckFailure, expect_close, expect_scalar
 
 # (seed, n, d, k, zero_column) not used by the public check
 HIDDEN_PROBLEMS = [(40, 3, 2, None, False), (41, 64, 7, 5, True), (42, 10, 12, 1, False)]
@@ -82,41 +82,65 @@ def test_adam_hidden_problems(student, reference):
                    {"lr": 0.01, "beta1": 0.8, "beta2": 0.5, "eps": 0.2}])
 
 
-# --- 3.5 Newton --------------------------------------------------------------------------
+# --- 3.5 Newton with a line search ------------------------------------------------------
 
 @exercise("ch03_newton_step")
 def test_newton_public_check(student):
     student.check()
 
 
+def _newton_step_both(student, reference, kind, params, x, c, shrink, what):
+    got = student.run(probe_newton, kind, params, x, c, shrink)
+    ref = reference.run(probe_newton, kind, params, x, c, shrink)
+    f = make_function(kind, params)
+    g, H = derivatives(f, x)
+    expected = expected_newton(f, x, g, H, c, shrink)
+    for name, want in (("the reference", ref), ("a batched line search", expected)):
+        expect_close(got["x"], want["x"], f"{what}: new point vs {name}", rtol=1e-7, atol=1e-9)
+        expect_scalar(got["step"], want["step"], f"{what}: step length vs {name}", rtol=1e-9,
+                      atol=0.0)
+    return got
+
+
 @exercise("ch03_newton_step")
 def test_newton_hidden_quadratics(student, reference):
-    for seed, d, cond in [(50, 2, 1e3), (51, 20, 1e4), (52, 5, 1.0)]:
-        gen = torch.Generator().manual_seed(seed)
-        A = make_spd(d, seed, cond)
-        x_star = torch.randn(d, generator=gen, dtype=torch.float64)
-        x = -3 * torch.randn(d, generator=gen, dtype=torch.float64)
-        grad = A @ (x - x_star)
-        got = student.run(call, x, grad, A)
-        expect_close(got, reference.run(call, x, grad, A), f"Newton step, {d}-dim quadratic")
-        expect_close(got, x_star, f"Newton step lands on the minimum, {d}-dim quadratic",
+    for seed, d, cond, c in [(50, 2, 1e3, 1e-4), (51, 20, 1e4, 0.3), (52, 5, 1.0, 0.49)]:
+        params = quadratic_params(seed, d, cond)
+        x = params["x_star"] - 3 * torch.randn(d, generator=torch.Generator().manual_seed(seed),
+                                               dtype=torch.float64)
+        got = _newton_step_both(student, reference, "quadratic", params, x, c, 0.5,
+                                f"{d}-dim quadratic, c={c}")
+        expect_close(got["x"], params["x_star"], f"{d}-dim quadratic: lands on the minimum",
                      rtol=1e-6, atol=1e-7)
+    params = quadratic_params(53, 3)
+    _newton_step_both(student, reference, "quadratic", params, params["x_star"] + 0.5, 0.9, 0.7,
+                      "3-dim quadratic, c=0.9, shrink=0.7")
 
 
 @exercise("ch03_newton_step")
-def test_newton_matches_autograd_hessian(student, reference):
-    gen = torch.Generator().manual_seed(53)
+def test_newton_where_the_hessian_is_indefinite(student, reference):
+    # The quartic x^4 - 3x^2 + x per coordinate: f'' < 0 for |x| < 0.71.
+    for x in ([0.1], [0.5, -0.2, 1.5], [-0.6, 2.0]):
+        _newton_step_both(student, reference, "quartic", {}, torch.tensor(x, dtype=torch.float64),
+                          1e-4, 0.5, f"the quartic at {x}")
+    gen = torch.Generator().manual_seed(54)
     W = torch.randn(4, 3, generator=gen, dtype=torch.float64)
+    for seed in range(55, 58):
+        x = torch.randn(3, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        _newton_step_both(student, reference, "tanh", {"W": W}, x, 1e-2, 0.4,
+                          f"a non-convex function at {[round(v, 3) for v in x.tolist()]}")
 
-    def f(x):  # a non-convex but locally well-behaved function
-        return (torch.tanh(W @ x) ** 2).sum() + (x ** 4).sum() + 2 * (x ** 2).sum()
 
-    x = torch.tensor([0.3, -1.2, 0.8], dtype=torch.float64)
-    g = torch.autograd.functional.jacobian(f, x)
-    H = torch.autograd.functional.hessian(f, x)
-    got = student.run(call, x, g, H)
-    expect_close(got, reference.run(call, x, g, H), "Newton step with autograd's Hessian")
-    expect_close(H @ (x - got), g, "the step d solves H d = g")
+@exercise("ch03_newton_step")
+def test_newton_descends_rosenbrock(student, reference):
+    got = student.run(probe_newton_descent, "rosenbrock", {},
+                      torch.tensor([-1.5, 2.0], dtype=torch.float64), 40)
+    ref = reference.run(probe_newton_descent, "rosenbrock", {},
+                        torch.tensor([-1.5, 2.0], dtype=torch.float64), 40)
+    expect_close(got, ref, "f after each of 40 safeguarded Newton steps on Rosenbrock from "
+                 "(-1.5, 2)", rtol=1e-6, atol=1e-12)
+    if not bool((got[1:] <= got[:-1]).all()):
+        raise CheckFailure("with a line search, f must never increase from one step to the next")
 
 
 # --- 3.6 dropout -------------------------------------------------------------------------

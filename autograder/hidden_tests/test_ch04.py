@@ -5,7 +5,8 @@ import torch.nn.functional as F
 
 from autograder.plugin import exercise
 from dlcourse.checks import call
-from dlcourse.checks.ch04 import (ce_inputs, conv_inputs, expect_module_results, expect_no_pixel_loop,
+from dlcourse.checks.ch04 import (ce_inputs, conv2d_grads, conv_backward_inputs, conv_inputs,
+                                  expect_grads, expect_module_results, expect_no_pixel_loop,
                                   lenet5_case, probe_lenet5, probe_loss_and_grad,
                                   probe_residual_block, residual_case, residual_shapes,
                                   torch_output_size, _expect_shapes, _randn)
@@ -68,7 +69,39 @@ def test_conv2d_large_batch_in_time(student):
                  "conv2d on a batch of 64 colour 32x32 images", rtol=1e-4, atol=1e-4)
 
 
-# --- 4.3 max pooling ------------------------------------------------------------------------
+# --- 4.3 conv2d backward -------------------------------------------------------------------
+
+
+@exercise("ch04_conv2d_backward")
+def test_conv2d_backward_public_check(student):
+    student.check()
+
+
+@exercise("ch04_conv2d_backward")
+def test_conv2d_backward_hidden_shapes(student, reference):
+    for seed, xs, ws, s, p in [
+        (70, (1, 1, 1, 1), (2, 1, 1, 1), 1, 0),
+        (71, (4, 3, 16, 16), (8, 3, 5, 5), 1, 2),
+        (72, (2, 5, 11, 13), (3, 5, 4, 2), 2, 3),
+        (73, (1, 2, 6, 17), (6, 2, 6, 1), 4, 1),
+        (74, (3, 6, 9, 8), (2, 6, 3, 3), 3, 0),
+    ]:
+        x, w, gy = conv_backward_inputs(seed, xs, ws, s, p)
+        what = f"conv2d_backward(x {xs}, weight {ws}, stride={s}, padding={p})"
+        got = student.run(call, x, w, gy, s, p)
+        expect_grads(got, conv2d_grads(x, w, gy, s, p), what, {})
+        expect_grads(got, reference.run(call, x, w, gy, s, p), what + " vs the reference", {})
+
+
+@exercise("ch04_conv2d_backward")
+def test_conv2d_backward_no_pixel_loop_on_strided_padded_input(student):
+    small = conv_backward_inputs(75, (2, 2, 5, 5), (3, 2, 3, 3), 2, 1)
+    large = conv_backward_inputs(75, (2, 2, 41, 41), (3, 2, 3, 3), 2, 1)
+    expect_no_pixel_loop(student.run, "conv2d_backward", (*small, 2, 1), (*large, 2, 1),
+                         "a 5x5 image", "a 41x41 image")
+
+
+# --- 4.4 max pooling ------------------------------------------------------------------------
 
 
 @exercise("ch04_maxpool")
@@ -88,7 +121,7 @@ def test_maxpool_hidden_shapes(student, reference):
         expect_close(got, reference.run(call, x, k, s), what + " vs the reference")
 
 
-# --- 4.4 LeNet-5 ----------------------------------------------------------------------------
+# --- 4.5 LeNet-5 ----------------------------------------------------------------------------
 
 
 @exercise("ch04_lenet5")
@@ -106,7 +139,7 @@ def test_lenet5_hidden_weights(student, reference):
         expect_module_results(got, expected, f"LeNet5 on hidden weights, batch {batch}")
 
 
-# --- 4.5 residual block ---------------------------------------------------------------------
+# --- 4.6 residual block ---------------------------------------------------------------------
 
 
 @exercise("ch04_residual_block")
@@ -127,7 +160,7 @@ def test_residual_block_hidden_shapes(student, reference):
         expect_close(got["train_out"], ref["train_out"], what + " vs the reference", rtol=1e-4, atol=1e-4)
 
 
-# --- 4.6 weighted cross-entropy -----------------------------------------------------------
+# --- 4.7 weighted cross-entropy -----------------------------------------------------------
 
 
 @exercise("ch04_weighted_ce")
