@@ -1,4 +1,4 @@
-"""Generative models for Chapter 6: a small VAE, a small GAN, toy data and sample judges.
+"""Generative models (introduced in Chapter 6): autoencoders, VAEs, GANs, toy data, judges.
 
 Everything here is deliberately small (multilayer perceptrons on 8x8 digits and
 on 2-D points) so that the chapter trains its models in seconds on a CPU. The
@@ -33,98 +33,187 @@ def mlp(sizes: list[int], act: type[nn.Module] = nn.ReLU) -> nn.Sequential:
 
 # --------------------------------------------------------------------------- VAE
 
+class StackedLinear(nn.Module):
+    """``k`` independent ``nn.Linear(n_in, n_out)`` layers applied side by side.
+
+    Input (k, B, n_in), output (k, B, n_out): member i multiplies its own slice of the
+    batch by its own weight. For small networks one batched matrix product for k models
+    costs much less than k separate ones: the per-operation overhead is paid once.
+    Initialised like ``nn.Linear`` (uniform in +-1/sqrt(n_in)).
+    """
+
+    def __init__(self, k: int, n_in: int, n_out: int):
+        super().__init__()
+        bound = 1 / math.sqrt(n_in)
+        self.weight = nn.Parameter(torch.empty(k, n_in, n_out).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(k, 1, n_out).uniform_(-bound, bound))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias, x, self.weight)
+
+    def member(self, i: int) -> nn.Linear:
+        """Member i as an ordinary ``nn.Linear`` (which stores the transposed weight)."""
+        n_in, n_out = self.weight.shape[1:]
+        layer = nn.Linear(n_in, n_out)
+        with torch.no_grad():
+            layer.weight.copy_(self.weight[i].T)
+            layer.bias.copy_(self.bias[i, 0])
+        return layer
+
+
+def stacked_mlp(k: int, sizes: list[int], act: type[nn.Module] = nn.ReLU) -> nn.Sequential:
+    """``k`` multilayer perceptrons like :func:`mlp`, trained side by side (:class:`StackedLinear`)."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if i:
+            layers.append(act())
+        layers.append(StackedLinear(k, n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+def unstack(stacked: nn.Sequential, i: int) -> nn.Sequential:
+    """Member i of a :func:`stacked_mlp` as the equivalent :func:`mlp` (same layers, plain Linear).
+
+    Activations are rebuilt from their class, so they must take no arguments (as ReLU).
+    """
+    return nn.Sequential(*[m.member(i) if isinstance(m, StackedLinear) else type(m)()
+                           for m in stacked])
+
+
 class VAE(nn.Module):
     """A multilayer-perceptron variational autoencoder for flat images in [0, 1].
 
-    The encoder maps x (N, in_dim) to the mean and log-variance (N, latent_dim) of
-    q(z | x); the decoder maps z (N, latent_dim) to one logit per pixel (N, in_dim),
-    the parameters of independent Bernoulli-style pixel likelihoods.
+    The encoder maps x (B, in_dim) to the mean and log-variance (B, latent_dim) of
+    q(z | x); the decoder maps z (B, latent_dim) to one logit per pixel (B, in_dim),
+    scored with the binary cross-entropy. With ``noise=False`` the code is the mean
+    itself and the log-variance is unused: a plain (deterministic) autoencoder.
     """
 
-    def __init__(self, in_dim: int = 64, hidden: int = 256, latent_dim: int = 2):
+    def __init__(self, in_dim: int = 64, hidden: int = 128, latent_dim: int = 2,
+                 noise: bool = True):
         super().__init__()
         self.latent_dim = latent_dim
+        self.noise = noise
         self.encoder = mlp([in_dim, hidden, hidden, 2 * latent_dim])
         self.decoder = mlp([latent_dim, hidden, hidden, in_dim])
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(N, in_dim) -> mean and log-variance, each (N, latent_dim)."""
+        """(B, in_dim) -> mean and log-variance, each (B, latent_dim)."""
         return self.encoder(x).chunk(2, dim=-1)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """(N, latent_dim) -> pixel logits (N, in_dim); ``torch.sigmoid`` gives the image."""
+        """(B, latent_dim) -> pixel logits (B, in_dim); ``torch.sigmoid`` gives the image."""
         return self.decoder(z)
 
     def forward(self, x: torch.Tensor):
         """Encode, draw z with a reparameterized sample (``rsample``), decode.
 
-        Returns the pixel logits (N, in_dim), the mean and the log-variance (N, latent_dim).
+        Returns the pixel logits (B, in_dim), the mean and the log-variance (B, latent_dim).
         """
         mu, logvar = self.encode(x)
-        z = Normal(mu, torch.exp(logvar / 2)).rsample()
+        z = Normal(mu, torch.exp(logvar / 2)).rsample() if self.noise else mu
         return self.decode(z), mu, logvar
 
 
 def vae_terms(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor,
               logvar: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-sample reconstruction loss and KL term, each of shape (N,).
+    """Per-sample reconstruction loss and KL term, each of shape (..., B).
 
     Reconstruction: binary cross-entropy of the pixel logits against x, summed over
-    pixels. KL: ``torch.distributions.kl_divergence`` of q(z|x) from N(0, I), summed
-    over latent dimensions.
+    pixels (the last axis). KL: ``torch.distributions.kl_divergence`` of q(z|x) from
+    N(0, I), summed over latent dimensions (the last axis).
     """
-    rec = F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+    rec = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)
     prior = Normal(torch.zeros_like(mu), torch.ones_like(mu))
-    kl = kl_divergence(Normal(mu, torch.exp(logvar / 2)), prior).sum(1)
+    kl = kl_divergence(Normal(mu, torch.exp(logvar / 2)), prior).sum(-1)
     return rec, kl
 
 
-def train_vae(model: VAE, X: torch.Tensor, epochs: int, device, batch_size: int = 128,
-              lr: float = 2e-3, beta: float = 1.0, seed: int = 0, progress: bool = True) -> dict:
-    """Train ``model`` on the rows of X (N, in_dim) with Adam; return per-epoch means.
+def train_vaes(X: torch.Tensor, betas: list[float], device, noise: list[bool] | None = None,
+               epochs: int = 100, hidden: int = 128, latent_dim: int = 2, batch_size: int = 128,
+               lr: float = 2e-3, seed: int = 0, progress: bool = True) -> tuple[list[VAE], dict]:
+    """Train one VAE per entry of ``betas`` on the rows of X (N, in_dim), side by side.
 
-    The history holds ``loss`` (reconstruction + beta * KL), ``recon`` and ``kl``,
-    each averaged over the samples of the epoch.
+    Member i minimises the batch mean of reconstruction + betas[i] * KL; with
+    ``noise[i] = False`` (and beta 0) it is a plain autoencoder. The members share
+    only the order of the minibatches: each has its own weights, and Adam's update is
+    element-wise, so training them together gives what k separate runs would.
+    Returns the trained models as :class:`VAE` (eval mode, on ``device``) and the
+    history: ``recon`` and ``kl``, each a (epochs, k) tensor of per-epoch training means.
     """
-    model.to(device)
+    k = len(betas)
+    noise = [True] * k if noise is None else list(noise)
+    torch.manual_seed(seed)
+    encoder = stacked_mlp(k, [X.shape[1], hidden, hidden, 2 * latent_dim]).to(device)
+    decoder = stacked_mlp(k, [latent_dim, hidden, hidden, X.shape[1]]).to(device)
+    params = [*encoder.parameters(), *decoder.parameters()]
+    opt = torch.optim.Adam(params, lr=lr)
+    beta = torch.tensor(betas, dtype=torch.float32, device=device)[:, None]
+    noise_on = torch.tensor(noise, device=device)[:, None, None]
     X = X.to(device)
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"loss": [], "recon": [], "kl": []}
-    bar = tqdm(range(epochs), desc="training the VAE", disable=not progress, leave=False)
-    for _ in bar:
-        model.train()
-        sums = torch.zeros(2)
+    history = {"recon": torch.zeros(epochs, k), "kl": torch.zeros(epochs, k)}
+    bar = tqdm(range(epochs), desc=f"training {k} models", disable=not progress, leave=False)
+    for epoch in bar:
+        sums = torch.zeros(2, k, device=device)   # summed over the epoch's images, per member
         for idx in torch.randperm(len(X), generator=gen).split(batch_size):
-            xb = X[idx.to(device)]
-            logits, mu, logvar = model(xb)
-            rec, kl = vae_terms(logits, xb, mu, logvar)
-            loss = (rec + beta * kl).mean()
+            xb = X[idx.to(device)].expand(k, -1, -1)
+            mu, logvar = encoder(xb).chunk(2, dim=-1)
+            z = torch.where(noise_on, Normal(mu, torch.exp(logvar / 2)).rsample(), mu)
+            rec, kl = vae_terms(decoder(z), xb, mu, logvar)
+            # one loss per member, summed: each member's gradient is that of its own loss
+            loss = (rec + beta * kl).mean(-1).sum()
             opt.zero_grad()
             loss.backward()
             opt.step()
-            sums += torch.stack([rec.sum(), kl.sum()]).detach().cpu()
-        rec_m, kl_m = (sums / len(X)).tolist()
-        history["recon"].append(rec_m)
-        history["kl"].append(kl_m)
-        history["loss"].append(rec_m + beta * kl_m)
-        bar.set_postfix(recon=f"{rec_m:.1f}", kl=f"{kl_m:.2f}")
-    model.eval()
-    return history
+            sums += torch.stack([rec.detach().sum(-1), kl.detach().sum(-1)])
+        history["recon"][epoch], history["kl"][epoch] = (sums / len(X)).cpu()
+        bar.set_postfix(recon=f"{history['recon'][epoch].min():.1f}")
+    models = []
+    for i in range(k):
+        model = VAE(X.shape[1], hidden, latent_dim, noise=noise[i])
+        model.encoder, model.decoder = unstack(encoder, i), unstack(decoder, i)
+        models.append(model.to(device).eval())
+    return models, history
 
 
 @torch.no_grad()
-def vae_samples(model: VAE, n: int, device, seed: int = 0) -> torch.Tensor:
-    """Decode n draws from the prior N(0, I); returns images (n, in_dim) in [0, 1]."""
-    z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(seed))
+def decode_images(model: VAE, z: torch.Tensor, device) -> torch.Tensor:
+    """Decode codes z (n, latent_dim); returns images (n, in_dim) in [0, 1], on the CPU."""
     return torch.sigmoid(model.decode(z.to(device))).cpu()
 
 
+def prior_draws(n: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
+    """n codes drawn from the prior N(0, I), shape (n, latent_dim)."""
+    return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
+
+
+def fitted_gaussian_draws(codes: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
+    """n draws from the Gaussian with the mean and covariance of ``codes`` (N, k).
+
+    What one can do for a plain autoencoder, whose codes follow no distribution fixed in
+    advance: fit one to them after training ("ex-post density estimation").
+    """
+    codes = codes.detach().cpu().double()
+    scale = torch.linalg.cholesky(torch.cov(codes.T))
+    white = prior_draws(n, codes.shape[1], seed).double()
+    return (codes.mean(0) + white @ scale.T).float()
+
+
+def vae_samples(model: VAE, n: int, device, seed: int = 0) -> torch.Tensor:
+    """Decode n draws from the prior N(0, I); returns images (n, in_dim) in [0, 1]."""
+    return decode_images(model, prior_draws(n, model.latent_dim, seed), device)
+
+
 @torch.no_grad()
+def latent_means(model: VAE, X: torch.Tensor, device) -> torch.Tensor:
+    """The posterior means (the codes, for a plain autoencoder) of the rows of X, on the CPU."""
+    return model.encode(X.to(device))[0].cpu()
+
+
 def vae_reconstruct(model: VAE, x: torch.Tensor, device) -> torch.Tensor:
     """Decode the posterior means of x (N, in_dim); returns images (N, in_dim) in [0, 1]."""
-    mu, _ = model.encode(x.to(device))
-    return torch.sigmoid(model.decode(mu)).cpu()
+    return decode_images(model, latent_means(model, x, device), device)
 
 
 @torch.no_grad()
@@ -134,9 +223,59 @@ def vae_interpolate(model: VAE, x_a: torch.Tensor, x_b: torch.Tensor, steps: int
 
     x_a, x_b: (in_dim,). Returns (steps, in_dim) in [0, 1], from x_a's code to x_b's.
     """
-    mu, _ = model.encode(torch.stack([x_a, x_b]).to(device))
-    t = torch.linspace(0, 1, steps, device=device)[:, None]
-    return torch.sigmoid(model.decode((1 - t) * mu[0] + t * mu[1])).cpu()
+    mu = latent_means(model, torch.stack([x_a, x_b]), device)
+    t = torch.linspace(0, 1, steps)[:, None]
+    return decode_images(model, (1 - t) * mu[0] + t * mu[1], device)
+
+
+@torch.no_grad()
+def vae_test_terms(model: VAE, X: torch.Tensor, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reconstruction term and KL term (nats) of a VAE on each row of X, each of shape (N,).
+
+    The reconstruction decodes the posterior mean, so the figures do not depend on a draw.
+    """
+    X = X.to(device)
+    mu, logvar = model.encode(X)
+    rec, kl = vae_terms(model.decode(mu), X, mu, logvar)
+    return rec.cpu(), kl.cpu()
+
+
+def reconstruction_floor(X: torch.Tensor) -> float:
+    """The smallest mean value the pixel-summed binary cross-entropy can take on the rows of X.
+
+    BCE(a, x) is smallest when sigmoid(a) = x, where it equals the binary entropy
+    H(x) = -x log x - (1 - x) log(1 - x): zero only for black or white pixels.
+    """
+    x = X.double()
+    entropy = -(torch.special.xlogy(x, x) + torch.special.xlogy(1 - x, 1 - x))
+    return entropy.sum(1).mean().item()
+
+
+def mean_image_reconstruction(X_train: torch.Tensor, X: torch.Tensor) -> float:
+    """Mean pixel-summed binary cross-entropy of the rows of X against the average training image.
+
+    The best a decoder that ignores its code can do on the training set: it must output
+    the same image for every input, and the per-pixel mean minimises the cross-entropy.
+    """
+    mean = X_train.double().mean(0).clamp(1e-12, 1 - 1e-12).expand(len(X), -1)
+    return F.binary_cross_entropy(mean, X.double(), reduction="sum").item() / len(X)
+
+
+def rms_radius(codes: torch.Tensor) -> float:
+    """Root-mean-square distance of the codes (N, k) from the origin."""
+    return codes.pow(2).sum(1).mean().sqrt().item()
+
+
+def plot_codes(ax, codes: torch.Tensor, labels: torch.Tensor, title: str, circles=(1.0, 2.0)):
+    """Scatter 2-D codes coloured by class, with circles of the given radii around the origin."""
+    import matplotlib.pyplot as plt
+
+    for digit in range(10):
+        pts = codes[labels == digit]
+        ax.scatter(pts[:, 0], pts[:, 1], s=5, color=plt.cm.tab10(digit), label=str(digit))
+    for r in circles:
+        ax.add_patch(plt.Circle((0, 0), r, fill=False, ls="--", lw=1, color="k"))
+    ax.set(title=title, xlabel="$z_1$", ylabel="$z_2$", aspect="equal")
 
 
 # --------------------------------------------------------------------------- GAN
@@ -161,8 +300,10 @@ def mode_coverage(samples: torch.Tensor, centres: torch.Tensor, std: float,
     A sample is *near* a mode when it lies within ``n_std`` standard deviations of its
     centre. A mode counts as covered when at least ``min_share`` of the samples are
     near it (a fair share is 1 / n_modes). Returns ``covered`` (int), ``counts`` (a
-    list with the number of samples near each mode) and ``near_share`` (the share of
-    samples near some mode: the rest are off the data).
+    list with the number of samples near each mode), ``near_share`` (the share of
+    samples near some mode: the rest are off the data) and ``spread`` (the root-mean-square
+    distance of the samples from their own mean: about the ring's radius for samples spread
+    over the ring, near 0 for a collapsed generator).
     """
     samples = samples.detach().cpu()
     dist = torch.cdist(samples, centres.cpu())
@@ -171,40 +312,53 @@ def mode_coverage(samples: torch.Tensor, centres: torch.Tensor, std: float,
     counts = torch.bincount(nearest[near], minlength=len(centres))
     covered = int((counts >= min_share * len(samples)).sum())
     return {"covered": covered, "counts": counts.tolist(),
-            "near_share": float(near.float().mean())}
+            "near_share": float(near.float().mean()),
+            "spread": rms_radius(samples - samples.mean(0))}
 
 
 def train_gan(G: nn.Module, D: nn.Module, real: torch.Tensor, z_dim: int, steps: int, device,
-              batch_size: int = 128, lr: float = 1e-3, betas=(0.5, 0.999), seed: int = 0,
-              snapshot_every: int = 0, n_snapshot: int = 512, progress: bool = True,
+              batch_size: int = 128, lr: float = 1e-3, g_lr: float | None = None,
+              betas=(0.5, 0.999), seed: int = 0, snapshot_every: int = 0,
+              n_snapshot: int = 512, progress: bool = True,
               desc: str = "training the GAN") -> dict:
     """Alternating GAN training with the non-saturating generator loss (Adam for both nets).
 
-    real: the training data (N, dim); each step draws a minibatch of it. Returns a
-    dict with per-step ``d_loss`` and ``g_loss`` lists and, when ``snapshot_every`` is
-    positive, ``snapshots``: {step: G's output on a fixed batch of n_snapshot codes}.
+    real: the training data (N, dim); each step draws a minibatch of it. ``lr`` is the
+    discriminator's learning rate, ``g_lr`` the generator's (default: ``lr``). D's loss is
+    L_D of Exercise 6.4: the mean cross-entropy over the real half plus the mean over the
+    generated half. Both halves go through D in one forward pass; a single mean over the
+    stacked batch would be half of L_D. Returns a dict with per-step ``d_loss`` and
+    ``g_loss`` lists and, when ``snapshot_every`` is positive, ``snapshots``: {step: G's
+    output on a fixed batch of n_snapshot codes} at step 1 and every ``snapshot_every`` steps.
     """
     G.to(device)
     D.to(device)
     real = real.to(device)
     gen = torch.Generator().manual_seed(seed)
     fixed_z = torch.randn(n_snapshot, z_dim, generator=gen).to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=betas)
+    # fused: the whole Adam update in one kernel, which matters for small networks
+    fused = {"fused": True} if torch.device(device).type in ("cpu", "cuda") else {}
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr if g_lr is None else g_lr, betas=betas, **fused)
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=betas, **fused)
+    ones = torch.ones(batch_size, device=device)
+    zeros = torch.zeros(batch_size, device=device)
+    cross_entropy = F.binary_cross_entropy_with_logits
     out = {"d_loss": [], "g_loss": [], "snapshots": {}}
     bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress, leave=False)
     for step in bar:
         xb = real[torch.randint(0, len(real), (batch_size,), generator=gen).to(device)]
         z = torch.randn(batch_size, z_dim, generator=gen).to(device)
-        # discriminator: real -> label 1, generated -> label 0, one BCE over both halves
-        logits = D(torch.cat([xb, G(z).detach()])).squeeze(-1)
-        labels = torch.cat([torch.ones(batch_size), torch.zeros(batch_size)]).to(device)
-        loss_d = 2 * F.binary_cross_entropy_with_logits(logits, labels)
+        # discriminator: real -> label 1, generated -> label 0; G's output is a constant here
+        with torch.no_grad():
+            fake = G(z)
+        logits = D(torch.cat([xb, fake])).squeeze(-1)
+        loss_d = (cross_entropy(logits[:batch_size], ones)
+                  + cross_entropy(logits[batch_size:], zeros))
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
         # generator: make the updated discriminator call its samples real
-        loss_g = F.softplus(-D(G(z)).squeeze(-1)).mean()
+        loss_g = cross_entropy(D(G(z)).squeeze(-1), ones)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
@@ -216,6 +370,15 @@ def train_gan(G: nn.Module, D: nn.Module, real: torch.Tensor, z_dim: int, steps:
     for net in (G, D):
         net.eval()
     return out
+
+
+def nearest_neighbours(samples: torch.Tensor, reference: torch.Tensor) -> tuple[torch.Tensor,
+                                                                                  torch.Tensor]:
+    """For each row of ``samples`` (n, d): the Euclidean distance to the nearest row of
+    ``reference`` (m, d) and that row's index, each of shape (n,)."""
+    dist = torch.cdist(samples.double(), reference.double())
+    best = dist.min(1)
+    return best.values.float(), best.indices
 
 
 # --------------------------------------------------------------------------- judging samples
@@ -280,20 +443,24 @@ def judge_samples(classifier: nn.Module, images: torch.Tensor, threshold: float 
 # One function per demo, so that the notebook and tests/test_lib_generative.py train exactly
 # the same models with the same settings.
 
+VAE_BETAS = (0.25, 0.5, 1.0, 2.0, 4.0)   # the chapter's sweep of the KL weight
 RING_STD = 0.05        # standard deviation of each mode of the ring mixture
+RING_LR = 2e-3         # learning rate of both ring GAN players in the balanced run
 DIGIT_Z_DIM = 16       # latent size of the digits GAN
 
 
-def run_vae_demo(split, device, progress: bool = True, seed: int = 0):
-    """The chapter's VAE: 64-128-128-(2+2) encoder, 2-D latent space, 200 epochs of Adam.
+def run_vae_demo(split, device, progress: bool = True, seed: int = 0, epochs: int = 120):
+    """The chapter's latent-variable models, trained side by side on the training digits.
 
-    Returns the trained model (in eval mode) and its history (see :func:`train_vae`).
+    A plain autoencoder and one VAE per beta in ``VAE_BETAS``, all with a 64-128-128-(2+2)
+    encoder, a 2-D code and the mirror-image decoder, ``epochs`` of Adam (lr 2e-3,
+    batches of 128). Returns the autoencoder, a dict {beta: VAE} and the history of
+    :func:`train_vaes` (column 0: the autoencoder; then the betas in order).
     """
-    torch.manual_seed(seed)
-    model = VAE(in_dim=64, hidden=128, latent_dim=2)
-    history = train_vae(model, split.X_train, epochs=200, device=device, batch_size=128,
-                        lr=2e-3, seed=seed, progress=progress)
-    return model, history
+    models, history = train_vaes(split.X_train, [0.0, *VAE_BETAS], device,
+                                 noise=[False] + [True] * len(VAE_BETAS), epochs=epochs,
+                                 seed=seed, progress=progress)
+    return models[0], dict(zip(VAE_BETAS, models[1:])), history
 
 
 def ring_gan_nets(hidden: int = 64, z_dim: int = 2):
@@ -303,19 +470,29 @@ def ring_gan_nets(hidden: int = 64, z_dim: int = 2):
     return G, D
 
 
-def run_ring_gan_demo(device, progress: bool = True, seed: int = 0, steps: int = 2000):
-    """The chapter's 2-D GAN: 4,000 points from 8 modes, 2,000 steps with batches of 256.
+def run_ring_gan_demo(device, d_lr: float = RING_LR, progress: bool = True, seed: int = 0,
+                      steps: int = 1200):
+    """The chapter's 2-D GAN: 4,000 points from 8 modes, ``steps`` steps with batches of 256.
 
-    Returns G, D, the output of :func:`train_gan` (snapshots every 500 steps), the data
-    and the mode centres.
+    Both players use Adam with learning rate ``RING_LR``, except that the discriminator's is
+    ``d_lr``. Returns the output of :func:`train_gan` (snapshots of 512 points every 50
+    steps), the data and the mode centres.
     """
     torch.manual_seed(seed)
     X, centres = make_ring_mixture(4000, n_modes=8, radius=2.0, std=RING_STD, seed=seed)
     G, D = ring_gan_nets()
-    out = train_gan(G, D, X, 2, steps, device, batch_size=256, lr=1e-3, seed=seed,
-                    snapshot_every=500, n_snapshot=512, progress=progress,
-                    desc="training the 2-D GAN")
-    return G, D, out, X, centres
+    out = train_gan(G, D, X, 2, steps, device, batch_size=256, lr=d_lr, g_lr=RING_LR,
+                    seed=seed, snapshot_every=50, n_snapshot=512, progress=progress,
+                    desc="training a 2-D GAN")
+    return out, X, centres
+
+
+def coverage_curve(out: dict, centres: torch.Tensor) -> dict:
+    """:func:`mode_coverage` of every snapshot of a :func:`train_gan` run, as lists over steps."""
+    steps = sorted(out["snapshots"])
+    covs = [mode_coverage(out["snapshots"][s], centres, RING_STD) for s in steps]
+    return {"step": steps, "covered": [c["covered"] for c in covs],
+            "spread": [c["spread"] for c in covs]}
 
 
 def digit_gan_nets(z_dim: int = DIGIT_Z_DIM, hidden: int = 128):

@@ -5,70 +5,133 @@ and name the mistake. The messages are in ``dlcourse/checks/ch06.py`` (``MISTAKE
 """
 from autograder.mistakes import Mistake
 
+# Exercise 6.5's mistakes share the loss helpers; each source is a whole solution cell.
+_GAN_HELPERS = '''
+bce = F.binary_cross_entropy_with_logits
+
+
+def d_loss_of(real_logits, fake_logits):
+    return (bce(real_logits, torch.ones_like(real_logits))
+            + bce(fake_logits, torch.zeros_like(fake_logits)))
+
+
+def g_loss_of(fake_logits):
+    return bce(fake_logits, torch.ones_like(fake_logits))
+'''
+
 MISTAKES = [
-    Mistake("ch06_reparameterize", "uses_the_variance_instead_of_the", '''
-def reparameterize(mu, logvar, eps=None):
-    if eps is None:
-        eps = torch.randn_like(mu)
-    return mu + torch.exp(logvar) * eps
+    # --- 6.1 reparameterize
+    Mistake("ch06_reparameterize", "scales_by_the_variance", '''
+def reparameterize(mu, logvar, noise=None):
+    if noise is None:
+        noise = torch.randn_like(mu)
+    return mu + torch.exp(logvar) * noise
 '''),
-    Mistake("ch06_reparameterize", "ignores_the_given_noise_and_always_draws", '''
-def reparameterize(mu, logvar, eps=None):
-    eps = torch.randn_like(mu)
-    return mu + torch.exp(0.5 * logvar) * eps
+    Mistake("ch06_reparameterize", "half_the_variance", '''
+def reparameterize(mu, logvar, noise=None):
+    if noise is None:
+        noise = torch.randn_like(mu)
+    return mu + 0.5 * torch.exp(logvar) * noise
 '''),
-    Mistake("ch06_reparameterize", "samples_with_torch_normal_so_no_gradient", '''
-def reparameterize(mu, logvar, eps=None):
+    Mistake("ch06_reparameterize", "ignores_the_given_noise", '''
+def reparameterize(mu, logvar, noise=None):
+    noise = torch.randn_like(mu)
+    return mu + torch.exp(0.5 * logvar) * noise
+'''),
+    Mistake("ch06_reparameterize", "no_gradient_path", '''
+def reparameterize(mu, logvar, noise=None):
     std = torch.exp(0.5 * logvar)
-    if eps is None:
+    if noise is None:
         return torch.normal(mu, std)
-    return (mu + std * eps).detach()
+    return (mu + std * noise).detach()
 '''),
-    Mistake("ch06_reparameterize", "draws_noise_with_torch_rand_uniform_when", '''
-def reparameterize(mu, logvar, eps=None):
-    if eps is None:
-        eps = torch.rand_like(mu)
-    return mu + torch.exp(0.5 * logvar) * eps
+    Mistake("ch06_reparameterize", "uniform_noise", '''
+def reparameterize(mu, logvar, noise=None):
+    if noise is None:
+        noise = torch.rand_like(mu)
+    return mu + torch.exp(0.5 * logvar) * noise
 '''),
-    Mistake("ch06_gaussian_kl", "forgets_the_factor_1_2", '''
+    Mistake("ch06_reparameterize", "returns_the_mean", '''
+def reparameterize(mu, logvar, noise=None):
+    return mu.clone()
+'''),
+    # --- 6.2 gaussian_kl
+    Mistake("ch06_gaussian_kl", "missing_one_half", '''
 def gaussian_kl(mu, logvar):
     return (mu ** 2 + logvar.exp() - 1 - logvar).sum(dim=-1)
 '''),
-    Mistake("ch06_gaussian_kl", "wrong_sign_of_the_log_variance_term", '''
+    Mistake("ch06_gaussian_kl", "plus_log_variance", '''
 def gaussian_kl(mu, logvar):
     return 0.5 * (mu ** 2 + logvar.exp() - 1 + logvar).sum(dim=-1)
 '''),
-    Mistake("ch06_gaussian_kl", "averages_over_the_latent_dimensions", '''
+    Mistake("ch06_gaussian_kl", "mean_over_latent_dims", '''
 def gaussian_kl(mu, logvar):
     return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).mean(dim=-1)
 '''),
-    Mistake("ch06_gaussian_kl", "sums_over_the_batch_axis", '''
+    Mistake("ch06_gaussian_kl", "sums_over_the_batch", '''
 def gaussian_kl(mu, logvar):
     return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(dim=0)
 '''),
-    Mistake("ch06_vae_loss", "averages_the_cross_entropy_over_pixels", '''
+    Mistake("ch06_gaussian_kl", "not_summed", '''
+def gaussian_kl(mu, logvar):
+    return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar)
+'''),
+    Mistake("ch06_gaussian_kl", "reversed_kl", '''
+def gaussian_kl(mu, logvar):
+    # KL(N(0, 1) || N(mu, s2)) = (1/2)(1/s2 + mu^2/s2 - 1 + log s2), per dimension
+    inv = torch.exp(-logvar)
+    return 0.5 * (inv + mu ** 2 * inv - 1 + logvar).sum(dim=-1)
+'''),
+    # --- 6.3 vae_loss
+    Mistake("ch06_vae_loss", "mean_over_pixels", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     rec = F.binary_cross_entropy_with_logits(x_logits, x)
     return rec + beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / x.shape[0]
 '''),
-    Mistake("ch06_vae_loss", "sums_over_the_batch_instead_of_averaging", '''
+    Mistake("ch06_vae_loss", "sums_over_the_batch", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     rec = F.binary_cross_entropy_with_logits(x_logits, x, reduction="sum")
     return rec + beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum()
 '''),
-    Mistake("ch06_vae_loss", "forgets_beta", '''
+    Mistake("ch06_vae_loss", "ignores_beta", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     n = x.shape[0]
     rec = F.binary_cross_entropy_with_logits(x_logits, x, reduction="sum") / n
     return rec + 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / n
 '''),
-    Mistake("ch06_vae_loss", "applies_sigmoid_then_the_unstable_bce_on", '''
+    Mistake("ch06_vae_loss", "beta_on_reconstruction", '''
+def vae_loss(x_logits, x, mu, logvar, beta=1.0):
+    n = x.shape[0]
+    rec = F.binary_cross_entropy_with_logits(x_logits, x, reduction="sum") / n
+    return beta * rec + 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / n
+'''),
+    Mistake("ch06_vae_loss", "kl_averaged_over_latent_dims", '''
+def vae_loss(x_logits, x, mu, logvar, beta=1.0):
+    n = x.shape[0]
+    rec = F.binary_cross_entropy_with_logits(x_logits, x, reduction="sum") / n
+    kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).mean(dim=1)
+    return rec + beta * kl.mean()
+'''),
+    Mistake("ch06_vae_loss", "subtracts_the_kl", '''
+def vae_loss(x_logits, x, mu, logvar, beta=1.0):
+    n = x.shape[0]
+    rec = F.binary_cross_entropy_with_logits(x_logits, x, reduction="sum") / n
+    return rec - beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / n
+'''),
+    Mistake("ch06_vae_loss", "bce_on_probabilities", '''
 def vae_loss(x_logits, x, mu, logvar, beta=1.0):
     n = x.shape[0]
     rec = F.binary_cross_entropy(torch.sigmoid(x_logits), x, reduction="sum") / n
     return rec + beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / n
 '''),
-    Mistake("ch06_gan_losses", "swaps_the_labels_of_real_and_generated", '''
+    Mistake("ch06_vae_loss", "swapped_arguments", '''
+def vae_loss(x_logits, x, mu, logvar, beta=1.0):
+    n = x.shape[0]
+    rec = F.binary_cross_entropy_with_logits(x, x_logits, reduction="sum") / n
+    return rec + beta * 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / n
+'''),
+    # --- 6.4 GAN losses
+    Mistake("ch06_gan_losses", "swapped_labels", '''
 def discriminator_loss(real_logits, fake_logits):
     bce = F.binary_cross_entropy_with_logits
     return bce(real_logits, torch.zeros_like(real_logits)) + bce(fake_logits, torch.ones_like(fake_logits))
@@ -77,16 +140,7 @@ def discriminator_loss(real_logits, fake_logits):
 def generator_loss(fake_logits):
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 '''),
-    Mistake("ch06_gan_losses", "uses_the_saturating_minimax_generator", '''
-def discriminator_loss(real_logits, fake_logits):
-    bce = F.binary_cross_entropy_with_logits
-    return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
-
-
-def generator_loss(fake_logits):
-    return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-'''),
-    Mistake("ch06_gan_losses", "one_mean_over_the_concatenated_batch", '''
+    Mistake("ch06_gan_losses", "one_mean_over_both_batches", '''
 def discriminator_loss(real_logits, fake_logits):
     logits = torch.cat([real_logits, fake_logits])
     labels = torch.cat([torch.ones_like(real_logits), torch.zeros_like(fake_logits)])
@@ -96,7 +150,15 @@ def discriminator_loss(real_logits, fake_logits):
 def generator_loss(fake_logits):
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 '''),
-    Mistake("ch06_gan_losses", "takes_log_of_sigmoid_directly_infinite", '''
+    Mistake("ch06_gan_losses", "sums_over_the_batch", '''
+def discriminator_loss(real_logits, fake_logits):
+    return F.softplus(-real_logits).sum() + F.softplus(fake_logits).sum()
+
+
+def generator_loss(fake_logits):
+    return F.softplus(-fake_logits).sum()
+'''),
+    Mistake("ch06_gan_losses", "log_of_sigmoid", '''
 def discriminator_loss(real_logits, fake_logits):
     d_real, d_fake = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
     return -torch.log(d_real).mean() - torch.log(1 - d_fake).mean()
@@ -105,17 +167,34 @@ def discriminator_loss(real_logits, fake_logits):
 def generator_loss(fake_logits):
     return -torch.log(torch.sigmoid(fake_logits)).mean()
 '''),
-    Mistake("ch06_gan_step", "does_not_detach_and_steps_both", '''
-def gan_step(G, D, opt_G, opt_D, x_real, z):
+    Mistake("ch06_gan_losses", "saturating_generator_loss", '''
+def discriminator_loss(real_logits, fake_logits):
     bce = F.binary_cross_entropy_with_logits
-    discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
-    generator_loss = lambda f: bce(f, torch.ones_like(f))
+    return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+
+
+def generator_loss(fake_logits):
+    return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+'''),
+    Mistake("ch06_gan_losses", "generator_uses_discriminator_labels", '''
+def discriminator_loss(real_logits, fake_logits):
+    bce = F.binary_cross_entropy_with_logits
+    return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+
+
+def generator_loss(fake_logits):
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+'''),
+    # --- 6.5 GAN step
+    Mistake("ch06_gan_step", "steps_both_in_generator_phase", _GAN_HELPERS + '''
+
+def gan_step(G, D, opt_G, opt_D, x_real, z):
     fake = G(z)
-    d_loss = discriminator_loss(D(x_real), D(fake.detach()))
+    d_loss = d_loss_of(D(x_real), D(fake.detach()))
     opt_D.zero_grad()
     d_loss.backward()
     opt_D.step()
-    g_loss = generator_loss(D(fake))
+    g_loss = g_loss_of(D(fake))
     opt_G.zero_grad()
     opt_D.zero_grad()
     g_loss.backward()
@@ -123,28 +202,24 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
     opt_D.step()
     return d_loss.item(), g_loss.item()
 '''),
-    Mistake("ch06_gan_step", "forgets_opt_d_zero_grad_gradients_from", '''
+    Mistake("ch06_gan_step", "stale_discriminator_gradients", _GAN_HELPERS + '''
+
 def gan_step(G, D, opt_G, opt_D, x_real, z):
-    bce = F.binary_cross_entropy_with_logits
-    discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
-    generator_loss = lambda f: bce(f, torch.ones_like(f))
-    d_loss = discriminator_loss(D(x_real), D(G(z).detach()))
+    d_loss = d_loss_of(D(x_real), D(G(z).detach()))
     d_loss.backward()
     opt_D.step()
-    g_loss = generator_loss(D(G(z)))
+    g_loss = g_loss_of(D(G(z)))
     opt_G.zero_grad()
     g_loss.backward()
     opt_G.step()
     return d_loss.item(), g_loss.item()
 '''),
-    Mistake("ch06_gan_step", "scores_the_generator_with_the", '''
+    Mistake("ch06_gan_step", "generator_scored_by_old_discriminator", _GAN_HELPERS + '''
+
 def gan_step(G, D, opt_G, opt_D, x_real, z):
-    bce = F.binary_cross_entropy_with_logits
-    discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
-    generator_loss = lambda f: bce(f, torch.ones_like(f))
     fake = G(z)
-    d_loss = discriminator_loss(D(x_real), D(fake.detach()))
-    g_loss = generator_loss(D(fake))
+    d_loss = d_loss_of(D(x_real), D(fake.detach()))
+    g_loss = g_loss_of(D(fake))
     opt_G.zero_grad()
     g_loss.backward()
     opt_D.zero_grad()
@@ -153,31 +228,71 @@ def gan_step(G, D, opt_G, opt_D, x_real, z):
     opt_G.step()
     return d_loss.item(), g_loss.item()
 '''),
-    Mistake("ch06_gan_step", "updates_the_generator_first_then_the", '''
+    Mistake("ch06_gan_step", "generator_first", _GAN_HELPERS + '''
+
 def gan_step(G, D, opt_G, opt_D, x_real, z):
-    bce = F.binary_cross_entropy_with_logits
-    discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
-    generator_loss = lambda f: bce(f, torch.ones_like(f))
-    g_loss = generator_loss(D(G(z)))
+    g_loss = g_loss_of(D(G(z)))
     opt_G.zero_grad()
     g_loss.backward()
     opt_G.step()
-    d_loss = discriminator_loss(D(x_real), D(G(z).detach()))
+    d_loss = d_loss_of(D(x_real), D(G(z).detach()))
     opt_D.zero_grad()
     d_loss.backward()
     opt_D.step()
     return d_loss.item(), g_loss.item()
 '''),
-    Mistake("ch06_gan_step", "forgets_detach_in_the_discriminator", '''
+    Mistake("ch06_gan_step", "no_detach_in_discriminator_phase", _GAN_HELPERS + '''
+
 def gan_step(G, D, opt_G, opt_D, x_real, z):
-    bce = F.binary_cross_entropy_with_logits
-    discriminator_loss = lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
-    generator_loss = lambda f: bce(f, torch.ones_like(f))
-    d_loss = discriminator_loss(D(x_real), D(G(z)))
+    d_loss = d_loss_of(D(x_real), D(G(z)))
     opt_D.zero_grad()
     d_loss.backward()
     opt_D.step()
-    g_loss = generator_loss(D(G(z)))
+    g_loss = g_loss_of(D(G(z)))
+    g_loss.backward()
+    opt_G.step()
+    return d_loss.item(), g_loss.item()
+'''),
+    Mistake("ch06_gan_step", "detached_in_generator_phase", _GAN_HELPERS + '''
+
+def gan_step(G, D, opt_G, opt_D, x_real, z):
+    fake = G(z).detach()
+    d_loss = d_loss_of(D(x_real), D(fake))
+    opt_D.zero_grad()
+    d_loss.backward()
+    opt_D.step()
+    g_loss = g_loss_of(D(fake))
+    opt_G.zero_grad()
+    g_loss.backward()
+    opt_G.step()
+    return d_loss.item(), g_loss.item()
+'''),
+    Mistake("ch06_gan_step", "saturating_generator_loss", _GAN_HELPERS + '''
+
+def gan_step(G, D, opt_G, opt_D, x_real, z):
+    d_loss = d_loss_of(D(x_real), D(G(z).detach()))
+    opt_D.zero_grad()
+    d_loss.backward()
+    opt_D.step()
+    logits = D(G(z))
+    g_loss = -bce(logits, torch.zeros_like(logits))
+    opt_G.zero_grad()
+    g_loss.backward()
+    opt_G.step()
+    return d_loss.item(), g_loss.item()
+'''),
+    Mistake("ch06_gan_step", "one_mean_over_both_batches", _GAN_HELPERS + '''
+
+def gan_step(G, D, opt_G, opt_D, x_real, z):
+    fake = G(z).detach()
+    logits = D(torch.cat([x_real, fake]))
+    labels = torch.cat([torch.ones(len(x_real), 1), torch.zeros(len(fake), 1)])
+    d_loss = bce(logits, labels)
+    opt_D.zero_grad()
+    d_loss.backward()
+    opt_D.step()
+    g_loss = g_loss_of(D(G(z)))
+    opt_G.zero_grad()
     g_loss.backward()
     opt_G.step()
     return d_loss.item(), g_loss.item()
