@@ -53,10 +53,7 @@ system-deps:
 
 test: $(STAMP) system-deps book
 	$(MAKE) --no-print-directory lint-workflows
-	$(PY) tools/release.py --check
-	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider \
-	    -p tests.plugins.notebook_timing solutions/
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"

@@ -218,14 +218,18 @@ class Worker:
     def release(self) -> None:
         """Forget a worker another process started (close our ends; it stops it)."""
         if self.proc is not None:
-            for stream in (self.proc.stdin, self.proc.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
-            self.proc = None
+            self._close_pipes()
         self.scratch = None
         self._stderr = None
+
+    def _close_pipes(self) -> None:
+        """Close our ends of the worker's pipes and forget its process."""
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.proc = None
 
     def kill(self, keep_log: bool = False) -> None:
         """End the worker's whole process tree and delete its scratch folder."""
@@ -236,12 +240,7 @@ class Worker:
                 pass
             if self.owner == os.getpid():
                 self.proc.wait()
-            for stream in (self.proc.stdin, self.proc.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
-            self.proc = None
+            self._close_pipes()
         if self._stderr is not None:
             self._stderr.close()
             if not keep_log:

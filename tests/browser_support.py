@@ -6,6 +6,7 @@ the server's REST and websocket API as JupyterLab does.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import http.server
 import json
@@ -255,16 +256,25 @@ class ServerKernel:
 
 # --- the instructor edition, built once per test run ---
 
-_instructor_built: list[Path] = []
-
-
 def ensure_instructor_build() -> Path:
-    """Run ``book/build_instructor.py`` (once per process); return ``_build/instructor/html``."""
-    if not _instructor_built:
-        env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-        proc = subprocess.run([sys.executable, str(ROOT / "book" / "build_instructor.py")],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=3000)
-        if proc.returncode != 0:
-            raise AssertionError("make book-instructor failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
-        _instructor_built.append(INSTRUCTOR_HTML)
-    return _instructor_built[0]
+    """Run ``book/build_instructor.py`` once per test run; return ``_build/instructor/html``.
+
+    The pytest-xdist workers of one run share the build: the first builds it under a lock and
+    stamps it with the run's id, the others wait for it.
+    """
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid {os.getpid()}")
+    stamp = INSTRUCTOR_HTML.parent / ".built-by-run"
+    (ROOT / "_build").mkdir(exist_ok=True)
+    with open(ROOT / "_build" / ".instructor-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (stamp.is_file() and stamp.read_text() == run_id):
+            stamp.unlink(missing_ok=True)
+            env = {**os.environ,
+                   "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+            proc = subprocess.run([sys.executable, str(ROOT / "book" / "build_instructor.py")],
+                                  cwd=ROOT, env=env, capture_output=True, text=True, timeout=3000)
+            if proc.returncode != 0:
+                raise AssertionError("make book-instructor failed:\n" + proc.stdout[-3000:]
+                                     + proc.stderr[-3000:])
+            stamp.write_text(run_id)
+    return INSTRUCTOR_HTML

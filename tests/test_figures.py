@@ -1,13 +1,16 @@
-"""Every figure a chapter shows has a title, axis labels, and a legend when it has several lines.
+"""Every master runs top to bottom without an error, within its time, and every figure it shows
+has a title, axis labels, and a legend when it has several lines.
 
-Each master runs once more with a first cell that wraps matplotlib's figure rendering: every
-figure displayed is inspected as it is drawn. Axes that only show images (axis turned off)
+This is the one run of the masters in `make test` (the website runs the student notebooks).
+Each master gets a first cell that wraps matplotlib's figure rendering: every figure displayed
+is inspected as it is drawn; the run's wall time is printed at the end of the session. Axes that only show images (axis turned off)
 need no labels, colour bars are not plot axes, panels sharing an axis may label it once, and
 one legend may serve a row of panels drawing the same series.
 """
 from __future__ import annotations
 
 import json
+import time
 
 import nbformat
 import pytest
@@ -66,8 +69,10 @@ def figure_problems(nb, cwd) -> tuple[list[str], int]:
 
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("master", master_paths(), ids=lambda p: p.stem)
-def test_every_figure_is_titled_labelled_and_has_a_legend(master):
+def test_master_runs_and_every_figure_is_titled_labelled_and_has_a_legend(master, record_property):
+    start = time.perf_counter()
     problems, displayed = figure_problems(nbformat.read(master, as_version=4), master.parent.parent)
+    record_property("notebook_seconds", (f"solutions/{master.name}", time.perf_counter() - start))
     assert displayed >= 3, f"only {displayed} figures shown"
     assert not problems, "\n".join(problems)
 

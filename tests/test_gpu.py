@@ -1,4 +1,4 @@
-"""The course on a CUDA GPU (``make test-gpu``; skipped otherwise).
+"""The course on a CUDA GPU (``make test-gpu``; not collected otherwise, see conftest.py).
 
 Every master runs top to bottom, and every student notebook runs the way the website builds it
 (cells tagged ``skip-execution``, the exercises and their checks, left out), in a kernel of this
@@ -15,9 +15,6 @@ import nbformat
 import pytest
 
 from tests.conftest import CHAPTERS, ROOT, master_paths
-
-pytestmark = pytest.mark.skipif(os.environ.get("DLCOURSE_TEST_GPU") != "1",
-                                reason="run by `make test-gpu` (DLCOURSE_TEST_GPU=1)")
 
 PROBE = ("import torch\n"
          "assert device.type == 'cuda', f'the set-up cell chose {device}'\n"
