@@ -53,7 +53,7 @@ system-deps:
 
 test: $(STAMP) system-deps book
 	$(MAKE) --no-print-directory lint-workflows
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest -n auto --dist loadfile --durations=25
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"

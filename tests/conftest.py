@@ -76,3 +76,17 @@ def leaked_lines(text: str, masters_: list[Path]) -> list[str]:
     """The solution lines of any master that occur in ``text``."""
     text = _normalise(text)
     return [line for m in masters_ for line in sorted(solution_lines(m)) if line in text]
+
+
+# The test files that take longest start first, so that pytest-xdist (`make test` spreads whole
+# files over the cores) does not end with one long file on one core and the others idle.
+LONGEST_FIRST = ["test_grader_chapters.py", "test_figures.py", "test_browser.py", "test_site.py",
+                 "test_hostile.py", "test_lib_rnn.py", "test_workflow.py", "test_lib_generative.py",
+                 "test_batch.py", "test_release.py"]
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)  # stable: the order within a file is kept
