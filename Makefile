@@ -51,11 +51,10 @@ system-deps:
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-# pytest-xdist runs whole test files side by side, one more at a time than there are cores:
-# the browser tests and the grader's timeout tests spend much of their time waiting.
+# pytest-xdist runs whole test files side by side, one per core.
 test: $(STAMP) system-deps book
 	$(MAKE) --no-print-directory lint-workflows
-	$(PY) -m pytest -n $$(( $$(nproc) + 1 )) --dist loadfile --durations=25
+	$(PY) -m pytest -n auto --dist loadfile --durations=25
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"

@@ -144,7 +144,7 @@ class Worker:
         """One line: why the worker did not start, from what it printed (kept in a file)."""
         if isinstance(exc, ExerciseTimeout):
             what = f"it did not answer within {STARTUP_SECONDS:g} s"
-        elif self.proc is not None and self.owner == os.getpid() and self.proc.poll() is not None:
+        elif self.proc is not None and self.owner == os.getpid() and self._exit_code() is not None:
             code = self.proc.returncode
             what = (f"it exited with status {code}" if code >= 0
                     else f"it was killed by signal {-code}")
@@ -163,6 +163,13 @@ class Worker:
         last = lines[-1][:300] if lines else "it printed nothing"
         where = f" (its error output: {self._stderr.name})" if self._stderr is not None else ""
         return f"the grading worker did not start: {what}: {last}{where}"
+
+    def _exit_code(self, wait_s: float = 5.0) -> int | None:
+        """The worker's exit status; a worker whose pipes just closed may need a moment to exit."""
+        try:
+            return self.proc.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            return None
 
     def log_tail(self, chars: int = 1500) -> str:
         """The end of what the worker printed (for diagnosing the grader, never for students)."""

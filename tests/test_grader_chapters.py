@@ -23,7 +23,7 @@ from autograder.batch import grade_batch
 from autograder.mistakes import mistakes_of
 from autograder.notebooks import load_master
 from autograder.parallel import available_cpus
-from dlcourse.checks import get_exercise
+from dlcourse.checks import get_exercise, target_names
 from tests.conftest import CHAPTERS, cell_by_grade_id, master_paths, read_nb
 
 pytestmark = pytest.mark.slow
@@ -42,8 +42,8 @@ def _linked(chapter: str) -> set[frozenset]:
     """Pairs of exercises of which one's reference solution calls the other's function."""
     master = next(m for m in master_paths() if _chapter(m) == chapter)
     specs = load_master(master).exercises
-    return {frozenset((a, b)) for a in specs for b, spec in specs.items()
-            if a != b and re.search(rf"\b{get_exercise(a).target}\b", spec.solution)}
+    return {frozenset((a, b)) for a in specs for b, spec in specs.items() if a != b
+            and any(re.search(rf"\b{name}\b", spec.solution) for name in target_names(get_exercise(a)))}
 
 
 def _rounds(chapter: str, items: list) -> list[dict]:
