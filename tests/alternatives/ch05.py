@@ -1,29 +1,7 @@
 """Correct alternative solutions of Chapter 5 (see tests/alternatives/__init__.py)."""
 
-_RNN_INIT = '''
-class RNNCell(nn.Module):
-    def __init__(self, input_size, hidden_size):
-        super().__init__()
-        k = hidden_size ** -0.5
-        self.weight_ih = nn.Parameter(torch.empty(hidden_size, input_size).uniform_(-k, k))
-        self.weight_hh = nn.Parameter(torch.empty(hidden_size, hidden_size).uniform_(-k, k))
-        self.bias_ih = nn.Parameter(torch.empty(hidden_size).uniform_(-k, k))
-        self.bias_hh = nn.Parameter(torch.empty(hidden_size).uniform_(-k, k))
-'''
-
-_GATED_INIT = '''
-class {name}(nn.Module):
-    def __init__(self, input_size, hidden_size):
-        super().__init__()
-        k = hidden_size ** -0.5
-        self.weight_ih = nn.Parameter(torch.empty({n} * hidden_size, input_size).uniform_(-k, k))
-        self.weight_hh = nn.Parameter(torch.empty({n} * hidden_size, hidden_size).uniform_(-k, k))
-        self.bias_ih = nn.Parameter(torch.empty({n} * hidden_size).uniform_(-k, k))
-        self.bias_hh = nn.Parameter(torch.empty({n} * hidden_size).uniform_(-k, k))
-'''
-
-_LSTM_INIT = _GATED_INIT.format(name="LSTMCell", n=4)
-_GRU_INIT = _GATED_INIT.format(name="GRUCell", n=3)
+# the cells' parameters, written as the mistakes write them
+from autograder.mistakes.ch05 import _GRU_INIT, _LSTM_INIT, _RNN_INIT
 
 ALTERNATIVES: list[tuple[str, str, str]] = [
     ("ch05_rnn_cell", "F.linear for both products", _RNN_INIT + '''
