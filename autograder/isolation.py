@@ -22,8 +22,8 @@ the network and the rest of the machine are not protected.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import functools
-import itertools
 import os
 import shutil
 import subprocess
@@ -117,13 +117,35 @@ def bwrap_works() -> bool:
         return False
 
 
-_spawned = itertools.count()
+UID_FIRST, UID_COUNT = 61000, 4000  # uids no real account uses
 
 
-def sandbox_uid() -> int:
-    """A uid no real account uses, distinct per worker a grading process starts (so parallel
-    workers do not share a process limit)."""
-    return 61000 + (os.getpid() * 16 + next(_spawned)) % 4000
+class UidLease:
+    """A sandbox uid held by one worker alone, for as long as it runs: an exclusive lock on a
+    file named after the uid, in a folder shared by every grading process on the machine.
+    Workers that shared a uid would share its process limit: one student's fork bomb would
+    stop another student's code from starting."""
+
+    def __init__(self):
+        folder = Path("/run" if os.access("/run", os.W_OK) else "/tmp") / "autograder-uids"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        start = os.getpid() * 16
+        for i in range(UID_COUNT):
+            uid = UID_FIRST + (start + i) % UID_COUNT
+            fd = os.open(folder / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self.uid, self._fd = uid, fd
+            return
+        raise RuntimeError(f"all {UID_COUNT} sandbox uids are in use")
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -165,8 +187,9 @@ def prepare() -> None:
         _private_copy()
 
 
-def command(argv: list[str], scratch: str) -> tuple[list[str], dict]:
-    """The command line and environment that run ``argv`` isolated, in ``scratch``."""
+def command(argv: list[str], scratch: str) -> tuple[list[str], dict, UidLease | None]:
+    """The command line and environment that run ``argv`` isolated, in ``scratch``, and the
+    uid it runs as (when the grader runs as root): release it once the process has ended."""
     env = clean_env(scratch)
     if os.environ.get("AUTOGRADER_BWRAP") == "0" or not bwrap_works():
         if os.environ.get("AUTOGRADER_REQUIRE_SANDBOX") == "1":
@@ -175,12 +198,12 @@ def command(argv: list[str], scratch: str) -> tuple[list[str], dict]:
         if os.geteuid() == 0 and shutil.which("setpriv"):
             # No namespaces (e.g. a container that forbids them), but as root the worker can
             # still run as a user of its own, which cannot read what only root may read.
-            uid = sandbox_uid()
+            lease = UidLease()
             env["PYTHONPATH"] = env["PYTHONPATH"].replace(str(code_root()), _private_copy(), 1)
             env["AUTOGRADER_MAX_PROCESSES"] = str(MAX_PROCESSES)
-            return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *argv], env
-        return argv, env
+            return ["setpriv", f"--reuid={lease.uid}", f"--regid={lease.uid}", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *argv], env, lease
+        return argv, env, None
     # Every namespace but the user one: as root, setpriv below needs real uids to switch to.
     args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -201,15 +224,16 @@ def command(argv: list[str], scratch: str) -> tuple[list[str], dict]:
     for path in _worker_files():
         args += parents(str(path)) + ["--ro-bind", str(path), str(path)]
     args += parents(scratch) + ["--bind", scratch, scratch, "--chdir", scratch]
+    lease = None
     if os.geteuid() == 0:
-        uid = sandbox_uid()
+        lease = UidLease()
         env["AUTOGRADER_MAX_PROCESSES"] = str(MAX_PROCESSES)
-        args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+        args += ["--", "setpriv", f"--reuid={lease.uid}", f"--regid={lease.uid}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
     else:
         args[1:1] = ["--unshare-user"]
         args += ["--cap-drop", "ALL", "--"]
-    return args + argv, env
+    return args + argv, env, lease
 
 
 def remove_tree(path: str) -> None:

@@ -88,6 +88,7 @@ class Worker:
         self.owner = os.getpid()        # the process that started it (and must reap it)
         self.setup_key: tuple | None = None
         self._stderr = None
+        self._uid: isolation.UidLease | None = None  # the uid it runs as, when run as root
 
     @property
     def alive(self) -> bool:
@@ -101,7 +102,8 @@ class Worker:
         """Start the process (it imports PyTorch at once); :meth:`prepare` waits for it."""
         self.scratch = tempfile.mkdtemp(prefix="autograder-", dir=os.environ.get("AUTOGRADER_SCRATCH"))
         os.chmod(self.scratch, 0o777)
-        cmd, env = isolation.command([sys.executable, "-m", "autograder.worker"], self.scratch)
+        cmd, env, self._uid = isolation.command([sys.executable, "-m", "autograder.worker"],
+                                                self.scratch)
         # What the process writes before it takes over its own output (Python's own errors,
         # a failed import) is kept outside the sandbox, to say why a worker did not start.
         self._stderr = tempfile.NamedTemporaryFile(prefix="autograder-worker-", suffix=".log",
@@ -226,6 +228,9 @@ class Worker:
         """Forget a worker another process started (close our ends; it stops it)."""
         if self.proc is not None:
             self._close_pipes()
+        if self._uid is not None:
+            self._uid.release()  # our copy of the lock; the worker's owner holds it too
+            self._uid = None
         self.scratch = None
         self._stderr = None
 
@@ -248,6 +253,9 @@ class Worker:
             if self.owner == os.getpid():
                 self.proc.wait()
             self._close_pipes()
+        if self._uid is not None:
+            self._uid.release()
+            self._uid = None
         if self._stderr is not None:
             self._stderr.close()
             if not keep_log:

@@ -6,6 +6,7 @@ re-run gives identical files)."""
 from __future__ import annotations
 
 import csv
+import difflib
 import filecmp
 import json
 import subprocess
@@ -187,7 +188,12 @@ def test_merged_shards_give_the_files_of_one_run(batch, tmp_path):
     files = sorted(p.relative_to(run1) for p in run1.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(merged) for p in merged.rglob("*") if p.is_file())
     _, mismatch, errors = filecmp.cmpfiles(run1, merged, [str(f) for f in files], shallow=False)
-    assert not mismatch and not errors
+    assert not errors
+    diffs = ["".join(difflib.unified_diff((run1 / f).read_text().splitlines(True),
+                                          (merged / f).read_text().splitlines(True),
+                                          f"run1/{f}", f"merged/{f}", n=1))[:3000]
+             for f in mismatch]
+    assert not mismatch, "\n".join(diffs)
 
 
 def test_merge_refuses_a_missing_shard(batch, tmp_path):
