@@ -101,17 +101,28 @@ def _fork(body: Callable[[], None]) -> int:
     return pid
 
 
-# Modules the grading imports on first use, which forked children would otherwise each import
-# again: optimizers (``torch.optim``, used by the checks of Chapters 3 and 6) import
-# ``torch._dynamo`` when first built, about as long as importing PyTorch itself.
-PRELOAD = ("torch._dynamo",)
+# Modules that grading a chapter imports on first use, which every forked process would import
+# again: a ``torch.optim`` optimizer imports ``torch._dynamo`` when first built, about as long as
+# importing PyTorch itself. The grader builds optimizers for the references of Chapters 3 and 6
+# ("trusted"); Chapter 6's GAN-step probe also builds them where the student's code runs
+# ("sandbox"), so its workers import the module while they would otherwise wait.
+FIRST_USE_IMPORTS = {"trusted": {"ch03": ("torch._dynamo",), "ch06": ("torch._dynamo",)},
+                     "sandbox": {"ch06": ("torch._dynamo",)}}
 
 
-def preload() -> None:
-    """Import :data:`PRELOAD` here, once, before forking grading processes."""
+def first_use_imports(side: str, chapters=None) -> list[str]:
+    """The modules of :data:`FIRST_USE_IMPORTS` for ``side`` and ``chapters`` (None: all)."""
+    table = FIRST_USE_IMPORTS[side]
+    return sorted({name for chapter, names in table.items()
+                   if chapters is None or chapter in chapters for name in names})
+
+
+def preload(chapters=None) -> None:
+    """Import here, once, before forking grading processes, what grading ``chapters`` (None:
+    every chapter) would import on first use."""
     import importlib
 
-    for name in PRELOAD:
+    for name in first_use_imports("trusted", chapters):
         importlib.import_module(name)
 
 
@@ -154,6 +165,9 @@ def grade_notebooks(submissions: list, jobs: int = 1, workers: list[Worker] | No
     for extra in workers[jobs:]:
         extra.kill()
     workers = workers[:jobs]
+    chapters = {sub.master.chapter for sub in submissions}
+    for worker in workers:  # queued: a worker still importing PyTorch does it next
+        worker.preload(first_use_imports("sandbox", chapters))
     results: list = [None] * len(submissions)
     if jobs == 1:
         try:
@@ -167,7 +181,7 @@ def grade_notebooks(submissions: list, jobs: int = 1, workers: list[Worker] | No
         return results
 
     order = sorted(range(len(submissions)), key=lambda i: -_cost(submissions[i]))
-    preload()
+    preload(chapters)
     streams = []
     try:
         for k in range(jobs):

@@ -114,6 +114,19 @@ class Worker:
         self.owner = os.getpid()
         self.setup_key = None
 
+    def preload(self, modules: list[str]) -> None:
+        """Have the worker import ``modules`` (starting it if needed) before its next request,
+        so that the children it forks for exercises do not each import them; no reply."""
+        if not modules:
+            return
+        if not self.alive:
+            self.kill()
+            self.spawn()
+        try:
+            self.send({"op": "import", "modules": list(modules)})
+        except StudentFailure:
+            pass  # a worker that died is restarted by prepare(), which says why if it cannot
+
     def prepare(self, setup_cells: list[tuple[str, str]]) -> None:
         """Make sure the worker is running with these set-up cells run (a no-op when it is)."""
         key = tuple(map(tuple, setup_cells))

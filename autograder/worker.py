@@ -11,6 +11,7 @@ code, so one worker serves all the notebooks of a submission.
 """
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import resource
@@ -158,7 +159,7 @@ def main() -> None:
         try:
             msg = read_message(rin)
         except EOFError:
-            return
+            break
         if msg["op"] == "setup":  # a notebook begins: a fresh namespace with its set-up cells run
             namespace = {"__name__": "__main__", "get_ipython": _NoShell}
             errors = {}
@@ -168,6 +169,12 @@ def main() -> None:
                 except BaseException as exc:
                     errors[label] = _short_error(exc, "<setup")
             write_message(rout, {"op": "setup_done", "errors": errors})
+        elif msg["op"] == "import":  # modules the exercises' children would each import
+            for name in msg["modules"]:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # the children will try again, and say why
+                    pass
         elif msg["op"] == "exercise":
             pid = os.fork()
             if pid == 0:
@@ -184,7 +191,10 @@ def main() -> None:
             write_message(rout, {"op": "exited", "status": status,
                                  "cpu": float(usage.ru_utime + usage.ru_stime)})
         else:
-            return
+            break
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # at once: tearing down PyTorch's interpreter state takes a good half second
 
 
 if __name__ == "__main__":

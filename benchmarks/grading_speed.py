@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -34,15 +33,18 @@ ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "
        "OMP_NUM_THREADS": "1"}
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(idle, total) clock ticks of all CPUs since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return fields[3] + fields[4], sum(fields)
+
+
 def busy_cpus(seconds: float = 1.0) -> float:
-    """CPUs kept busy by everything on the machine over a short sample (from /proc/stat)."""
-    def sample():
-        with open("/proc/stat") as f:
-            fields = [int(v) for v in f.readline().split()[1:]]
-        return fields[3] + fields[4], sum(fields)
-    idle0, total0 = sample()
+    """CPUs kept busy by everything on the machine over a short sample."""
+    idle0, total0 = _cpu_ticks()
     time.sleep(seconds)
-    idle1, total1 = sample()
+    idle1, total1 = _cpu_ticks()
     return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / max(1, total1 - total0))
 
 
@@ -62,16 +64,17 @@ def machine_state(label: str) -> None:
 
 
 def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (the command and the processes it waited for)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Wall seconds and busy CPU-seconds of the whole machine meanwhile (the grader's, sandboxed
+    workers included, when nothing else runs)."""
+    idle0, total0 = _cpu_ticks()
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
     elapsed = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    idle1, total1 = _cpu_ticks()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, cmd))} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return elapsed, cpu
+    busy_ticks = (total1 - total0) - (idle1 - idle0)
+    return elapsed, busy_ticks / os.sysconf("SC_CLK_TCK")
 
 
 def nbgrader_autograde(masters: list[Path], work: Path) -> float:
